@@ -1,0 +1,33 @@
+"""``dcgan <command>``: thin entry points. Each command module parses its options, builds a
+config or reads files, and calls the library; no logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from dcgan import DcganError, __version__
+
+# Each module has ``add_parser(subparsers)`` and ``run(args) -> int``.
+COMMANDS = ["train", "sample"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dcgan", description="DCGAN (Radford et al. 2015), reproduced.")
+    parser.add_argument("--version", action="version", version=f"dcgan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"dcgan.cli.{name.replace('-', '_')}")
+        command = module.add_parser(sub)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except DcganError as exc:
+        print(f"dcgan {args.command}: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,287 @@
+"""Typed configuration: defaults in code, a preset, a file, then ``--set key=value``.
+
+Resolution order (later wins): dataclass defaults -> ``PRESETS[preset]`` -> config file
+(YAML or JSON) -> command-line ``--set`` overrides. The resolved config is printed by
+``dcgan train --dry-run``, written to ``RUN_DIR/config.json`` and embedded in every
+checkpoint, so a checkpoint rebuilds its networks with nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dcgan import DcganError
+
+
+@dataclass
+class ModelConfig:
+    """The two networks (paper §3). Widths are the *base* width: the layer nearest the image."""
+
+    arch: str = "dcgan"  # "dcgan" (the paper's all-convolutional nets); see models.registry
+    resolution: int = 32  # power of two, 16..128
+    channels: int = 1  # 1 (grey) or 3 (RGB)
+    z_dim: int = 100
+    z_dist: str = "normal"  # "uniform" in [-1, 1] (paper) or "normal" N(0, 1) (PyTorch example)
+    g_width: int = 64  # generator channels at the last hidden layer; doubles towards 4x4
+    d_width: int = 64  # discriminator channels at the first layer; doubles towards 4x4
+    kernel_size: int = 4  # 5 (authors' code) or 4 (PyTorch example)
+    bias: bool = False  # both reference codes use no biases (BatchNorm makes them redundant)
+    num_classes: int = 0  # >0: class-conditional G and auxiliary-classifier D (issue 10)
+
+
+@dataclass
+class DataConfig:
+    """What to train on. ``name`` is a registered dataset name or a path (format detected)."""
+
+    name: str = "fashion-mnist"
+    path: str = ""  # root/file for ``name``; empty means the dataset's default location
+    split: str = "train"
+    keep_list: str = ""  # optional file of kept indices (from ``dcgan dedup``)
+    num_workers: int = 0  # DataLoader workers for streaming datasets; in-memory ones need none
+
+
+@dataclass
+class TrainConfig:
+    """The recipe (paper §4) and the mechanics of a run."""
+
+    batch_size: int = 128
+    lr_d: float = 2e-4
+    lr_g: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    weight_decay: float = 0.0  # L2 penalty added to the gradient (authors' code: 1e-5)
+    d_steps: int = 1  # k: discriminator steps per generator step (Goodfellow et al. 2014)
+    epochs: float = 5.0  # may be fractional; ``max_steps`` > 0 overrides it
+    max_steps: int = 0  # generator steps; 0 means "derive from epochs"
+    seed: int = 0
+    device: str = "auto"  # auto: cuda, then cpu
+    precision: str = "fp32"  # fp32 | bf16 | fp16 (fp16: CUDA only) | auto
+    channels_last: bool = False
+    compile: bool = False
+    log_every: int = 50  # steps between logging ticks (the only host-device syncs)
+    checkpoint_every: int = 500  # steps between checkpoint writes (plus every epoch end)
+    samples_per_grid: int = 64  # fixed-noise sample grid size
+    out_dir: str = ""  # run directory; empty: runs/<dataset>-<preset>-<time>
+    tensorboard: bool = True
+    ema_decay: float = 0.0  # >0 keeps an exponential moving average of G (issue 10)
+
+
+@dataclass
+class Config:
+    preset: str = "pytorch"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+
+# Presets differ only in the architecture details below; the recipe (§4) is shared.
+PRESETS: dict[str, dict[str, Any]] = {
+    # As the authors' released Theano code (Newmu/dcgan_code): 5x5 kernels, base width 128
+    # (1024-512-256-128 at 64 px), z ~ U[-1, 1], no biases, L2 weight decay 1e-5.
+    "paper": {
+        "model.kernel_size": 5,
+        "model.g_width": 128,
+        "model.d_width": 128,
+        "model.z_dist": "uniform",
+        "model.bias": False,
+        "train.weight_decay": 1e-5,
+    },
+    # As the widely used PyTorch example (pytorch/examples/dcgan): 4x4 kernels, base width 64,
+    # z ~ N(0, 1), no biases, no weight decay.
+    "pytorch": {
+        "model.kernel_size": 4,
+        "model.g_width": 64,
+        "model.d_width": 64,
+        "model.z_dist": "normal",
+        "model.bias": False,
+        "train.weight_decay": 0.0,
+    },
+}
+
+
+def _section_and_field(cfg: Config, key: str) -> tuple[Any, dataclasses.Field]:
+    parts = key.split(".")
+    obj: Any = cfg
+    for part in parts[:-1]:
+        if not dataclasses.is_dataclass(obj) or not hasattr(obj, part):
+            raise DcganError(f"unknown config key '{key}': no section '{part}'")
+        obj = getattr(obj, part)
+    fields = {f.name: f for f in dataclasses.fields(obj)}
+    if parts[-1] not in fields or dataclasses.is_dataclass(getattr(obj, parts[-1])):
+        known = ", ".join(sorted(_all_keys(cfg)))
+        raise DcganError(f"unknown config key '{key}'. Known keys: {known}")
+    return obj, fields[parts[-1]]
+
+
+def _all_keys(obj: Any, prefix: str = "") -> list[str]:
+    keys = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            keys += _all_keys(value, f"{prefix}{f.name}.")
+        else:
+            keys.append(prefix + f.name)
+    return keys
+
+
+def _coerce(key: str, raw: Any, type_name: Any) -> Any:
+    """Convert a value (string from the command line, or parsed YAML/JSON) to the field type."""
+    target = {"int": int, "float": float, "bool": bool, "str": str}.get(
+        type_name if isinstance(type_name, str) else getattr(type_name, "__name__", ""), str
+    )
+    if target is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise DcganError(f"option '{key}' expects true/false, got '{raw}'")
+    try:
+        if target is int:
+            if isinstance(raw, float) and not raw.is_integer():
+                raise ValueError
+            return int(float(raw)) if isinstance(raw, str) and "e" in raw.lower() else int(raw)
+        if target is float:
+            value = float(raw)
+            if math.isnan(value):
+                raise ValueError
+            return value
+    except (TypeError, ValueError):
+        raise DcganError(f"option '{key}' expects {target.__name__}, got '{raw}'") from None
+    return str(raw)
+
+
+def set_value(cfg: Config, key: str, raw: Any) -> None:
+    if key == "preset":
+        cfg.preset = str(raw)
+        return
+    section, f = _section_and_field(cfg, key)
+    hints = typing.get_type_hints(type(section))
+    setattr(section, f.name, _coerce(key, raw, hints[f.name]))
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for k, v in tree.items():
+        if isinstance(v, dict):
+            flat.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            flat[prefix + k] = v
+    return flat
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise DcganError(f"--set expects key=value (e.g. train.epochs=2), got '{pair}'")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise DcganError(f"config file '{path}' does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix.lower() == ".json":
+            tree = json.loads(text)
+        else:
+            import yaml
+
+            tree = yaml.safe_load(text)
+    except Exception as exc:  # noqa: BLE001 - any parse error becomes one clear message
+        raise DcganError(f"config file '{path}' could not be parsed: {exc}") from None
+    if not isinstance(tree, dict):
+        raise DcganError(f"config file '{path}' must hold a mapping of sections, got {type(tree).__name__}")
+    return _flatten(tree)
+
+
+def resolve_config(
+    file_values: dict[str, Any] | None = None, overrides: dict[str, Any] | None = None
+) -> Config:
+    """Defaults -> preset -> file -> overrides, then validation."""
+    file_values = dict(file_values or {})
+    overrides = dict(overrides or {})
+    cfg = Config()
+    preset = str(overrides.get("preset", file_values.get("preset", cfg.preset)))
+    if preset not in PRESETS:
+        raise DcganError(f"unknown preset '{preset}'; choose one of {sorted(PRESETS)}")
+    cfg.preset = preset
+    for key, value in PRESETS[preset].items():
+        set_value(cfg, key, value)
+    for source in (file_values, overrides):
+        for key, value in source.items():
+            set_value(cfg, key, value)
+    validate(cfg)
+    return cfg
+
+
+def config_from_dict(tree: dict[str, Any]) -> Config:
+    """Rebuild a resolved config (as saved in a run directory or checkpoint) exactly."""
+    cfg = Config(preset=tree.get("preset", "pytorch"))
+    for key, value in _flatten({k: v for k, v in tree.items() if k != "preset"}).items():
+        try:
+            set_value(cfg, key, value)
+        except DcganError:
+            # A key from a newer/older version: ignore it rather than refuse the file.
+            continue
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    """Check everything that can be checked before building anything, naming the option."""
+    m, t = cfg.model, cfg.train
+    res = m.resolution
+    if m.arch == "dcgan" and (res < 16 or res > 128 or res & (res - 1)):
+        raise DcganError(
+            f"model.resolution={res} is not supported: the all-convolutional DCGAN doubles a 4x4 map, "
+            "so use a power of two from 16 to 128 (16, 32, 64, 128)"
+        )
+    if m.channels not in (1, 3):
+        raise DcganError(f"model.channels={m.channels}: use 1 (grey) or 3 (RGB)")
+    if m.z_dist not in ("uniform", "normal"):
+        raise DcganError(f"model.z_dist='{m.z_dist}': use 'uniform' or 'normal'")
+    if m.kernel_size not in (4, 5):
+        raise DcganError(f"model.kernel_size={m.kernel_size}: use 4 (PyTorch example) or 5 (paper)")
+    for name in ("z_dim", "g_width", "d_width"):
+        if getattr(m, name) < 1:
+            raise DcganError(f"model.{name} must be a positive integer, got {getattr(m, name)}")
+    if m.num_classes < 0:
+        raise DcganError(f"model.num_classes must be >= 0, got {m.num_classes}")
+    if t.batch_size < 2:
+        raise DcganError(f"train.batch_size={t.batch_size}: BatchNorm needs at least 2 images a batch")
+    if t.d_steps < 1:
+        raise DcganError(f"train.d_steps={t.d_steps}: need at least one discriminator step")
+    for name in ("lr_d", "lr_g"):
+        if getattr(t, name) <= 0:
+            raise DcganError(f"train.{name} must be positive, got {getattr(t, name)}")
+    if not 0 <= t.beta1 < 1 or not 0 <= t.beta2 < 1:
+        raise DcganError("train.beta1 and train.beta2 must lie in [0, 1)")
+    if t.precision not in ("fp32", "bf16", "fp16", "auto"):
+        raise DcganError(f"train.precision='{t.precision}': use fp32, bf16, fp16 or auto")
+    if t.epochs <= 0 and t.max_steps <= 0:
+        raise DcganError("set train.epochs > 0 or train.max_steps > 0")
+    if t.log_every < 1 or t.checkpoint_every < 1:
+        raise DcganError("train.log_every and train.checkpoint_every must be >= 1")
+    if not 0 <= t.ema_decay < 1:
+        raise DcganError(f"train.ema_decay={t.ema_decay}: use 0 (off) or a value in (0, 1)")
+    if t.samples_per_grid < 1:
+        raise DcganError("train.samples_per_grid must be >= 1")

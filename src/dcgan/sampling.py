@@ -1,0 +1,78 @@
+"""Noise and generation: randomness is an argument (a seed or a ``torch.Generator``).
+
+Noise is drawn on the CPU from an explicit generator and then moved, so a seed gives the
+same z on every device. ``generate`` runs G with BatchNorm in inference mode (running
+statistics), so each image depends on its own z only; ``bn="batch"`` reproduces the
+authors' code, which always normalised with the statistics of the sampled batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from dcgan.data.types import to_uint8
+
+
+def sample_z(n: int, z_dim: int, dist: str, generator: torch.Generator | None = None) -> torch.Tensor:
+    """(n, z_dim) float32 noise on the CPU: U[-1, 1] (paper) or N(0, 1)."""
+    if dist == "uniform":
+        return torch.rand(n, z_dim, generator=generator).mul_(2).sub_(1)
+    if dist == "normal":
+        return torch.randn(n, z_dim, generator=generator)
+    raise ValueError(f"unknown z distribution '{dist}'")
+
+
+def seeded_z(seed: int, n: int, z_dim: int, dist: str) -> torch.Tensor:
+    return sample_z(n, z_dim, dist, torch.Generator().manual_seed(seed))
+
+
+@contextlib.contextmanager
+def bn_mode(module: nn.Module, bn: str):
+    """Run ``module`` in eval mode (``running``) or with batch statistics (``batch``), restoring
+    its mode and every BatchNorm buffer afterwards so sampling never changes a training state."""
+    was_training = module.training
+    saved = {k: v.clone() for k, v in module.state_dict().items() if "running_" in k or "num_batches" in k}
+    module.train(bn == "batch")
+    try:
+        yield module
+    finally:
+        module.train(was_training)
+        if saved:
+            with torch.no_grad():
+                state = module.state_dict()
+                for k, v in saved.items():
+                    state[k].copy_(v)
+
+
+@torch.no_grad()
+def generate(
+    generator: nn.Module, z: torch.Tensor, batch_size: int = 256, bn: str = "running", labels: torch.Tensor | None = None
+) -> torch.Tensor:
+    """z (N, z_dim) -> uint8 images (N, C, H, W) on the CPU."""
+    device = next(generator.parameters()).device
+    out = []
+    with bn_mode(generator, bn):
+        for i in range(0, z.shape[0], batch_size):
+            zb = z[i : i + batch_size].to(device)
+            if labels is not None:
+                images = generator(zb, labels[i : i + batch_size].to(device))
+            else:
+                images = generator(zb)
+            out.append(to_uint8(images).cpu())
+    return torch.cat(out)
+
+
+def save_npz(images: torch.Tensor, path: str | Path) -> Path:
+    """uint8 (N, C, H, W) -> ``.npz`` with ``arr_0`` uint8 NHWC, the convention of public GAN
+    evaluation tools (e.g. the TTUR/FID and guided-diffusion evaluators). Written atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, arr_0=images.permute(0, 2, 3, 1).contiguous().numpy())
+    tmp.replace(path)
+    return path

@@ -1,0 +1,1 @@
+"""Training (§4): losses, the update step, the one loop, checkpoints."""

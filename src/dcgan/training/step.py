@@ -1,0 +1,96 @@
+"""One generator iteration of Goodfellow et al. (2014), Algorithm 1, separate from the loop.
+
+For each of ``k`` discriminator steps: a minibatch of real images and one of noise, an Adam
+step on D's loss. Then one Adam step on G's non-saturating loss. Real and fake images go
+through D in *separate* forward passes, so each BatchNorm sees an all-real or all-fake batch
+(mixing them in one batch breaks the game; see the reading notes).
+
+The G step reuses the fake batch of the last D step (as the PyTorch example does), saving a
+generator forward pass. D's parameters are frozen during the G step, so no weight gradients
+are computed for them. Statistics are returned as device tensors: reading them forces a
+host-device synchronisation, so the loop reads them only at logging ticks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from dcgan.training.losses import discriminator_loss, generator_loss
+from dcgan.training.runtime import Precision
+
+
+@dataclass
+class StepStats:
+    loss_d: torch.Tensor
+    loss_g: torch.Tensor
+    d_real: torch.Tensor  # mean D(x), a probability
+    d_fake: torch.Tensor  # mean D(G(z)) seen by the D step
+
+    def as_tensor(self) -> torch.Tensor:
+        return torch.stack([self.loss_d, self.loss_g, self.d_real, self.d_fake]).detach()
+
+
+STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")
+
+
+def set_requires_grad(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+class GANStep:
+    """Callable: ``step(real_batches, z_batches) -> StepStats``; one entry per D step."""
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        opt_g: torch.optim.Optimizer,
+        opt_d: torch.optim.Optimizer,
+        precision: Precision,
+        channels_last: bool = False,
+    ):
+        self.G, self.D, self.opt_g, self.opt_d = generator, discriminator, opt_g, opt_d
+        self.precision = precision
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        use_scaler = precision.name == "fp16"
+        self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
+
+    def _d_step(self, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        with self.precision.autocast():
+            fake = self.G(z)
+            real_logits = self.D(real.contiguous(memory_format=self.memory_format))
+            fake_logits = self.D(fake.detach())
+        loss_d = discriminator_loss(real_logits, fake_logits)
+        self.opt_d.zero_grad(set_to_none=True)
+        self.scaler_d.scale(loss_d).backward()
+        self.scaler_d.step(self.opt_d)
+        self.scaler_d.update()
+        d_real = torch.sigmoid(real_logits.detach().float()).mean()
+        d_fake = torch.sigmoid(fake_logits.detach().float()).mean()
+        return fake, loss_d.detach(), d_real, d_fake
+
+    def _g_step(self, fake: torch.Tensor) -> torch.Tensor:
+        set_requires_grad(self.D, False)
+        try:
+            with self.precision.autocast():
+                logits = self.D(fake)
+            loss_g = generator_loss(logits)
+            self.opt_g.zero_grad(set_to_none=True)
+            self.scaler_g.scale(loss_g).backward()
+            self.scaler_g.step(self.opt_g)
+            self.scaler_g.update()
+        finally:
+            set_requires_grad(self.D, True)
+        return loss_g.detach()
+
+    def __call__(self, real_batches: list[torch.Tensor], z_batches: list[torch.Tensor]) -> StepStats:
+        assert len(real_batches) == len(z_batches) >= 1
+        for real, z in zip(real_batches, z_batches):
+            fake, loss_d, d_real, d_fake = self._d_step(real, z)
+        loss_g = self._g_step(fake)
+        return StepStats(loss_d, loss_g, d_real, d_fake)
