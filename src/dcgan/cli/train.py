@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from dcgan.config import config_from_dict, parse_overrides, read_config_file, resolve_config, set_value, validate
+from dcgan.config import parse_overrides, read_config_file, resolve_config, set_value, validate
 
 
 def add_parser(sub):

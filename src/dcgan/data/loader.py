@@ -10,7 +10,7 @@ cost more than they save on a 2-core machine); others go through a ``DataLoader`
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 

@@ -7,9 +7,9 @@ reader to a default location; formats bind a reader to a detector so any path wo
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 

@@ -45,7 +45,7 @@ class InMemoryImages(ImageDataset):
         label = int(self.labels[index]) if self.labels is not None else -1
         return self.images[index], label
 
-    def subset(self, indices: torch.Tensor) -> "InMemoryImages":
+    def subset(self, indices: torch.Tensor) -> InMemoryImages:
         labels = self.labels[indices] if self.labels is not None else None
         return InMemoryImages(self.images[indices], labels, self.description + f" [subset of {len(indices)}]", self.class_names)
 

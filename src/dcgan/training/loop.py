@@ -16,9 +16,10 @@ import math
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from tqdm import tqdm
@@ -296,8 +297,8 @@ def train(
         tick()
         checkpoint()
         print(f"\ninterrupted: saved a checkpoint at step {step}; continue with: dcgan train --resume {run_dir}", file=sys.stderr)
-        if not interrupted:
-            write_grid("final")
+    else:
+        write_grid("final")
     finally:
         bar.close()
         log.close()

@@ -1,0 +1,85 @@
+"""Atomic writes and clear errors for bad checkpoint files."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from dcgan import DcganError
+from dcgan.training import checkpoint as ckpt
+from dcgan.training.checkpoint import load_checkpoint, load_generator, save_checkpoint
+
+
+def test_crash_during_write_keeps_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "latest.pt"
+    save_checkpoint({"step": 1, "w": torch.ones(3)}, path)
+
+    def crashing_save(obj, fh):
+        fh.write(b"PK\x03\x04 half a zip")
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(ckpt.torch, "save", crashing_save)
+    with pytest.raises(OSError, match="simulated"):
+        save_checkpoint({"step": 2, "w": torch.zeros(3)}, path)
+    state = load_checkpoint(path)
+    assert state["step"] == 1 and torch.equal(state["w"], torch.ones(3))
+    assert [p.name for p in tmp_path.iterdir()] == ["latest.pt"]  # no temp files left behind
+
+
+def test_killed_writer_never_corrupts_latest(tmp_path):
+    """SIGKILL a process that rewrites the checkpoint in a loop; the file must always load."""
+    path = tmp_path / "latest.pt"
+    save_checkpoint({"step": 0, "w": torch.zeros(200_000)}, path)
+    code = (
+        "import torch, sys\nfrom dcgan.training.checkpoint import save_checkpoint\n"
+        "i = 0\nwhile True:\n    i += 1\n"
+        f"    save_checkpoint({{'step': i, 'w': torch.full((200_000,), float(i))}}, {str(path)!r})\n"
+    )
+    for delay in (0.3, 0.45, 0.6):
+        proc = subprocess.Popen([sys.executable, "-c", code])
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+        state = load_checkpoint(path)
+        assert torch.all(state["w"] == float(state["step"]))
+
+
+def test_truncated_and_foreign_files(tmp_path, tiny_run):
+    good = tiny_run / "checkpoints" / "latest.pt"
+    trunc = tmp_path / "trunc.pt"
+    trunc.write_bytes(good.read_bytes()[: os.path.getsize(good) // 2])
+    with pytest.raises(DcganError, match="trunc.pt"):
+        load_checkpoint(trunc)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(DcganError, match="not a dcgan checkpoint"):
+        load_checkpoint(foreign)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(DcganError, match="notes.txt"):
+        load_checkpoint(text)
+    with pytest.raises(DcganError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_checkpoint_refuses_pickled_code(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"format": ckpt.FORMAT, "version": 1, "x": Evil()}, path)
+    with pytest.raises(DcganError):
+        load_checkpoint(path)
+
+
+def test_generator_rebuilds_from_file_alone(tiny_run, tmp_path):
+    alone = tmp_path / "copy.pt"
+    shutil.copy(tiny_run / "checkpoints" / "latest.pt", alone)
+    g, cfg = load_generator(alone)
+    assert cfg.model.resolution == 16
+    assert g(torch.randn(2, cfg.model.z_dim)).shape == (2, 1, 16, 16)

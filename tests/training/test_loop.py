@@ -1,0 +1,98 @@
+"""The loop: learns something, resumes exactly, stops cleanly, guards against divergence."""
+
+import json
+import os
+import signal
+
+import pytest
+import torch
+
+from dcgan.training import step as step_module
+from dcgan.training.checkpoint import load_checkpoint
+from dcgan.training.loop import TrainingDiverged, train
+from tests.conftest import tiny_config
+
+
+def _states_equal(a, b):
+    for key in ("generator", "discriminator"):
+        for name, tensor in a[key].items():
+            assert torch.equal(tensor, b[key][name]), f"{key}.{name} differs"
+    for key in ("opt_g", "opt_d"):
+        for pid, st in a[key]["state"].items():
+            for name, tensor in st.items():
+                assert torch.equal(torch.as_tensor(tensor), torch.as_tensor(b[key]["state"][pid][name])), f"{key}.{pid}.{name}"
+
+
+def test_tiny_run_learns_and_writes_its_outputs(tiny_run):
+    lines = [json.loads(x) for x in (tiny_run / "metrics.jsonl").read_text().splitlines()]
+    assert lines and all(all(torch.isfinite(torch.tensor(v)) for k, v in line.items() if k != "time") for line in lines)
+    assert {"step", "epoch", "loss_d", "loss_g", "d_real", "d_fake", "images_per_s"} <= set(lines[-1])
+    assert (tiny_run / "samples" / "step_000000.png").is_file() and (tiny_run / "samples" / "final.png").is_file()
+    cfg = json.loads((tiny_run / "config.json").read_text())
+    state = load_checkpoint(tiny_run)
+    assert state["step"] == 6 and state["config"] == cfg
+    from dcgan.models import build_models
+    from dcgan.training.checkpoint import checkpoint_config
+
+    g0, d0 = build_models(checkpoint_config(state).model, seed=0)
+    changed = [not torch.equal(p, state["generator"][n]) for n, p in g0.state_dict().items() if "weight" in n]
+    assert all(changed), "every generator weight should have moved from its initial value"
+
+
+@pytest.mark.parametrize("d_steps", [1, 2])
+def test_resume_is_exact(idx_folder, tmp_path, d_steps):
+    # 512 images / batch 16 = 32 batches an epoch: the split at step 11 and the epoch
+    # boundaries in between exercise the data cursor as well as the states.
+    full = tiny_config(idx_folder, tmp_path / "full", **{"train.max_steps": 22, "train.d_steps": d_steps})
+    train(full, progress=False)
+    part = tiny_config(idx_folder, tmp_path / "part", **{"train.max_steps": 11, "train.d_steps": d_steps})
+    train(part, progress=False)
+    cont = tiny_config(idx_folder, tmp_path / "part", **{"train.max_steps": 22, "train.d_steps": d_steps})
+    train(cont, resume_dir=tmp_path / "part", progress=False)
+    a, b = load_checkpoint(tmp_path / "full"), load_checkpoint(tmp_path / "part")
+    assert a["step"] == b["step"] == 22 and a["cursor"] == b["cursor"] == 22 * d_steps
+    _states_equal(a, b)
+    assert sorted(p.name for p in (tmp_path / "full" / "samples").iterdir()) == sorted(
+        p.name for p in (tmp_path / "part" / "samples").iterdir()
+    )
+
+
+def test_interrupt_saves_and_resume_continues(idx_folder, tmp_path):
+    def send_sigint(record):
+        if record["step"] == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    cfg = tiny_config(idx_folder, tmp_path / "run", **{"train.max_steps": 8, "train.checkpoint_every": 100})
+    result = train(cfg, progress=False, on_tick=send_sigint)
+    assert result.interrupted and result.step == 4
+    assert load_checkpoint(tmp_path / "run")["step"] == 4
+    result = train(cfg, resume_dir=tmp_path / "run", progress=False)
+    assert not result.interrupted and load_checkpoint(tmp_path / "run")["step"] == 8
+    train(tiny_config(idx_folder, tmp_path / "ref", **{"train.max_steps": 8}), progress=False)
+    _states_equal(load_checkpoint(tmp_path / "ref"), load_checkpoint(tmp_path / "run"))
+
+
+def test_divergence_stops_and_keeps_last_good_checkpoint(idx_folder, tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real_loss = step_module.discriminator_loss
+
+    def poisoned(real_logits, fake_logits):
+        calls["n"] += 1
+        loss = real_loss(real_logits, fake_logits)
+        return loss * float("nan") if calls["n"] >= 5 else loss
+
+    monkeypatch.setattr(step_module, "discriminator_loss", poisoned)
+    cfg = tiny_config(idx_folder, tmp_path / "run", **{"train.max_steps": 12, "train.checkpoint_every": 3})
+    with pytest.raises(TrainingDiverged, match="non-finite"):
+        train(cfg, progress=False)
+    state = load_checkpoint(tmp_path / "run")
+    assert state["step"] == 3
+    assert all(torch.isfinite(t).all() for t in state["generator"].values() if t.is_floating_point())
+
+
+def test_refuses_to_overwrite_a_run(tiny_run):
+    from dcgan import DcganError
+
+    cfg = tiny_config(tiny_run.parent, tiny_run)
+    with pytest.raises(DcganError, match="already holds a run"):
+        train(cfg, progress=False)
