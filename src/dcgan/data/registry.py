@@ -125,3 +125,7 @@ def apply_keep_list(dataset: ImageDataset, keep_list: str) -> ImageDataset:
     subset.description = getattr(dataset, "description", "") + f" [kept {len(indices)}]"  # type: ignore[attr-defined]
     subset.class_names = getattr(dataset, "class_names", None)  # type: ignore[attr-defined]
     return subset  # type: ignore[return-value]
+
+
+# The readers of datasets users bring (folders, zips, LSUN, CIFAR, SVHN, arrays) register themselves here.
+from dcgan.data import formats as _formats  # noqa: E402,F401

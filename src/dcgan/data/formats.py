@@ -1,0 +1,66 @@
+"""Registers the readers for the datasets users bring (paper §4: LSUN, faces, ImageNet-1k 32x32;
+§5: CIFAR-10, SVHN): by name and by a detector on the path.
+
+Detection order (first match wins): MNIST-format IDX folder (registered in ``registry``),
+CIFAR python batches (folder or tar.gz), SVHN ``.mat``, LSUN lmdb, ``.npy``/``.npz`` arrays and
+packs, a zip of images, then any other folder (read as a folder of images).
+
+Named datasets: ``cifar10`` (python batches, its tar.gz, or a zip of class folders such as
+``cifar10-jpg.zip``), ``svhn``, ``lsun``, ``folder``, ``celeba`` (a zip or folder of faces). A
+name's default location comes from ``DCGAN_<NAME>`` (e.g. ``DCGAN_CIFAR10``) or, for
+``cifar10``/``celeba``, from ``../shared/datasets`` next to the checkout when present.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dcgan import DcganError
+from dcgan.data.arrays import is_array_file, load_arrays
+from dcgan.data.cifar import CIFAR10_CLASSES, is_cifar, load_cifar
+from dcgan.data.folder import FolderImages
+from dcgan.data.lmdb_reader import is_lmdb, load_lmdb
+from dcgan.data.registry import register_dataset, register_format
+from dcgan.data.svhn import is_svhn, load_svhn
+from dcgan.data.zipped import is_zip, load_zip
+
+SHARED_DATASETS = Path(__file__).resolve().parents[4] / "shared" / "datasets"
+
+
+def _default(name: str, shared_file: str = "") -> str:
+    env = os.environ.get(f"DCGAN_{name.upper().replace('-', '_')}", "")
+    if env:
+        return env
+    if shared_file and (SHARED_DATASETS / shared_file).exists():
+        return str(SHARED_DATASETS / shared_file)
+    return ""
+
+
+def load_cifar10(path: Path, split: str, resolution: int, channels: int):
+    """CIFAR-10 from its python version, or from a zip/folder of ``{train,test}/<class>/`` images."""
+    if is_cifar(path):
+        return load_cifar(path, split, resolution, channels)
+    dataset = load_zip(path, split, resolution, channels) if is_zip(path) else FolderImages(path, split, resolution, channels)
+    if dataset.class_names != CIFAR10_CLASSES:
+        raise DcganError(f"'{path}' does not look like CIFAR-10: class folders {dataset.class_names}, expected {CIFAR10_CLASSES}")
+    return dataset
+
+
+def load_folder(path: Path, split: str, resolution: int, channels: int):
+    return load_zip(path, split, resolution, channels) if is_zip(path) else FolderImages(path, split, resolution, channels)
+
+
+register_format("cifar", is_cifar, load_cifar)
+register_format("svhn", is_svhn, load_svhn)
+register_format("lmdb", is_lmdb, load_lmdb)
+register_format("arrays", is_array_file, load_arrays)
+register_format("zip", is_zip, load_zip)
+register_format("folder", lambda p: p.is_dir(), lambda p, s, r, c: FolderImages(p, s, r, c))
+
+register_dataset("cifar10", load_cifar10, _default("cifar10", "cifar10-jpg.zip"),
+                 "CIFAR-10: cifar-10-batches-py (or its tar.gz) or a zip/folder of {train,test}/<class>/ images")
+register_dataset("svhn", load_svhn, _default("svhn"), "SVHN cropped digits: folder of {train,test,extra}_32x32.mat")
+register_dataset("lsun", load_lmdb, _default("lsun"), "LSUN lmdb: a *_lmdb folder, or a folder of *_{split}_lmdb")
+register_dataset("folder", load_folder, "", "a folder (or zip) of images; class labels from sub-folders")
+register_dataset("celeba", load_folder, _default("celeba", "celeba-10k.zip"), "a folder or zip of face images")
