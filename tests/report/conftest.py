@@ -64,6 +64,6 @@ def add_results(run_dir: Path) -> dict:
 
     # An evaluation appended to the training log, as `dcgan train --eval-every` would.
     with open(run_dir / layout.METRICS_FILE, "a") as fh:
-        fh.write(json.dumps({"step": 3, "fid": 210.0}) + "\n")
-        fh.write(json.dumps({"step": 6, "fid": 150.0}) + "\n")
+        fh.write(json.dumps({"step": 3, "fid": 210.0, "fid_samples": 2048, "fid_features": "fashion-cnn"}) + "\n")
+        fh.write(json.dumps({"step": 6, "fid": 150.0, "fid_samples": 2048, "fid_features": "fashion-cnn"}) + "\n")
     return written

@@ -158,6 +158,7 @@ def test_results_of_other_commands_are_rendered(run_copy):
     # A metric appended by an evaluation gets its own curve.
     curves = section(text, "curves")
     assert "metric_fid.png" in curves
+    assert "metric_fid_samples.png" not in curves and "fid_samples" in curves  # constant: tabled, not plotted
 
 
 def test_rebuild_drops_stale_files_and_keeps_unreadable_lines_out(run_copy, tmp_path):

@@ -51,7 +51,8 @@ def _draw(ax, xs: list[float], ys: list[float], label: str) -> None:
 
 
 def plot_series(series: dict[str, tuple[list[float], list[float]]], out_dir: Path) -> list[Plot]:
-    """One PNG per group in ``GROUPS`` present in ``series`` and one per remaining series."""
+    """One PNG per group in ``GROUPS`` present in ``series`` and one per remaining series that
+    changes (constant ones are left to the page's table of last values)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     plots: list[Plot] = []
     grouped: set[str] = set()
@@ -62,6 +63,8 @@ def plot_series(series: dict[str, tuple[list[float], list[float]]], out_dir: Pat
         if present:
             jobs.append((stem, title, present, ylabel, ref))
     for key in sorted(k for k in series if k not in grouped):
+        if len(series[key][1]) > 1 and len(set(series[key][1])) == 1:
+            continue  # a setting logged beside a metric (e.g. fid_samples): a flat line says nothing
         stem = "metric_" + "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
         jobs.append((stem, key, (key,), key, None))
     for stem, title, keys, ylabel, ref in jobs:
