@@ -3,9 +3,12 @@
 The paper: "a 3072-128-3072 de-noising dropout regularized RELU autoencoder on 32x32
 downsampled center-crops of training examples"; its code layer, binarised, is a semantic hash.
 
-Here: input (N, 3, 32, 32) in [-1, 1] flattened to 3072 -> Linear -> ReLU (the 128-unit code)
+Here: input (N, 3, 32, 32) in [-1, 1], minus the mean image of the fit data (a buffer set by the
+fit loop), flattened to 3072 -> Linear -> ReLU (the 128-unit code)
 -> Dropout (training only) -> Linear -> 3072 outputs, linear (the paper names no output
-non-linearity; a linear output with a squared-error loss is the plain choice for [-1, 1] pixels).
+non-linearity; a linear output with a squared-error loss is the plain choice for [-1, 1] pixels),
+plus the mean image back. Centring matters: on uncentred data (e.g. Fashion-MNIST, mostly
+black) most ReLU units start, and stay, silent, and a silent unit is a constant bit of the hash.
 The input corruption that makes it *denoising* is applied by the fit loop
 (``dcgan.dedup.fit.corrupt``), so ``forward`` maps a (possibly corrupted) input to its
 reconstruction and ``encode`` is the deterministic code used for hashing.
@@ -58,6 +61,7 @@ class HashAutoencoder(nn.Module):
         self.encoder = nn.Linear(cfg.inputs, cfg.code_units)  # 3072 -> 128
         self.dropout = nn.Dropout(cfg.dropout)
         self.decoder = nn.Linear(cfg.code_units, cfg.inputs)  # 128 -> 3072
+        self.register_buffer("mean", torch.zeros(cfg.channels, cfg.resolution, cfg.resolution))  # set by the fit
 
     def _check(self, x: torch.Tensor) -> None:
         c, r = self.cfg.channels, self.cfg.resolution
@@ -66,8 +70,8 @@ class HashAutoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         self._check(x)
-        return F.relu(self.encoder(x.flatten(1)))  # (N, 128), the code layer
+        return F.relu(self.encoder((x - self.mean).flatten(1)))  # (N, 128), the code layer
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         code = self.encode(x)
-        return self.decoder(self.dropout(code)).view_as(x)  # (N, 3, 32, 32)
+        return self.decoder(self.dropout(code)).view_as(x) + self.mean  # (N, 3, 32, 32)
