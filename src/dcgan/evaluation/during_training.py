@@ -1,0 +1,58 @@
+"""Fréchet distance during training (``train.eval_every``): GAN samples often get worse after
+their best step, so the loop logs ``fid`` to ``metrics.jsonl`` and keeps ``checkpoints/best.pt``.
+
+The noise is fixed (``seeded_z(seed)``) so successive evaluations differ only by G. The
+reference is the training data's test split when it has one, else its train split; its features
+are computed once (and cached on disk, see ``reference.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+
+from dcgan import DcganError
+from dcgan.config import Config
+from dcgan.evaluation.features import default_feature_space, get_feature_extractor
+from dcgan.evaluation.frechet import GaussianStats, frechet_between
+from dcgan.evaluation.reference import load_reference
+from dcgan.sampling import generate, seeded_z
+
+EVAL_NOISE_SEED_OFFSET = 20_011  # derived from the run seed, distinct from the fixed grid noise
+
+
+class FrechetDuringTraining:
+    """``FrechetDuringTraining(cfg, n, device)(G) -> {'fid', 'fid_features', 'fid_samples', 'fid_reference'}``."""
+
+    def __init__(self, cfg: Config, n: int = 2000, device: str | torch.device = "cpu", features: str = "auto",
+                 n_reference: int = 10000, cache_dir=None):
+        if n < 10:
+            raise DcganError(f"train.eval_samples={n}: use at least 10 (a few thousand for a stable figure)")
+        m = cfg.model
+        space = default_feature_space(m.channels) if features == "auto" else features
+        self.extractor = get_feature_extractor(space, device=device)
+        kwargs = dict(n=n_reference, resolution=m.resolution, channels=m.channels, path=cfg.data.path,
+                      seed=cfg.train.seed, cache_dir=cache_dir)
+        try:
+            ref = load_reference(self.extractor, cfg.data.name, split="test", **kwargs)
+        except DcganError:
+            print("note: the training data has no test split; FID reference = its train split", file=sys.stderr)
+            ref = load_reference(self.extractor, cfg.data.name, split="train", **kwargs)
+        self.reference = GaussianStats.of(ref.features)
+        self.reference_name = f"{ref.info['dataset']}/{ref.info['split']} ({ref.info['count']})"
+        self.n = n
+        self.z = seeded_z(cfg.train.seed + EVAL_NOISE_SEED_OFFSET, n, m.z_dim, m.z_dist)
+        self.labels = None
+        if m.num_classes > 0:
+            self.labels = torch.arange(n) % m.num_classes
+
+    def __call__(self, generator: torch.nn.Module) -> dict:
+        images = generate(generator, self.z, bn="running", labels=self.labels)
+        fake = GaussianStats.of(self.extractor(images))
+        return {
+            "fid": frechet_between(fake, self.reference),
+            "fid_features": self.extractor.name,
+            "fid_samples": self.n,
+            "fid_reference": self.reference_name,
+        }
