@@ -3,9 +3,12 @@
 Every reader of encoded files (folders, zips, LSUN lmdb) goes through ``decode_image`` so they
 share the policy of ``data.transforms`` (short side to the resolution with bicubic antialiased
 resampling, centre crop, ITU-R 601-2 luma for grey). PIL decodes; JPEGs are decoded with
-``draft`` (DCT-domain 1/2, 1/4 or 1/8 scaling) when the image is at least 4x the target size,
-stopping at >= 2x the target, which makes large LSUN/folder images cheap; the bicubic
-antialiased resize still does the final step.
+``draft`` (DCT-domain scaling by 1/2, 1/4 or 1/8) and other formats (LSUN's WebP) are
+box-reduced by a power of two (``Image.reduce``) when the image is at least 8x the target
+size, in both cases stopping at >= 4x the target; the bicubic antialiased resize then does
+the final step on the original's exact geometry (``resize_center_crop(source_hw=...)``).
+This makes large images cheap (a 436x356 WebP at 16 px: ~12 -> ~6 ms) and changes pixels by
+about 0.1 grey level on average against a full-size bicubic resize.
 """
 
 from __future__ import annotations
@@ -48,28 +51,37 @@ def _palette_has_colour(img: Image.Image) -> bool:
     return bool((rgb != rgb[:, :1]).any())
 
 
-def open_image(data: bytes, size_hint: int = 0) -> Image.Image:
-    """Decode ``data`` fully (so truncation is detected here, not later) or raise ``CorruptImage``."""
+def open_image(data: bytes, size_hint: int = 0, return_source_size: bool = False):
+    """Decode ``data`` fully (so truncation is detected here, not later) or raise ``CorruptImage``.
+
+    With ``size_hint`` the result may be pre-reduced (see the module docstring); with
+    ``return_source_size`` the original (W, H) is returned too, for the exact output geometry.
+    """
     if not data:
         raise CorruptImage("empty file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PIL's DecompressionBomb/EXIF warnings are not ours to show
             img = Image.open(io.BytesIO(data))
-            if size_hint and img.format == "JPEG" and min(img.size) >= 4 * size_hint:
-                # DCT-domain downscale by 2/4/8, stopping at >= 2x the target: the bicubic resize does the rest
-                img.draft(img.mode, (2 * size_hint, 2 * size_hint))
+            source_size = img.size
+            if size_hint and img.format == "JPEG" and min(img.size) >= 8 * size_hint:
+                # DCT-domain downscale by 2/4/8, stopping at >= 4x the target: the bicubic resize does the rest
+                img.draft(img.mode, (4 * size_hint, 4 * size_hint))
             img.load()
     except Exception as exc:  # noqa: BLE001 - PIL raises many types for bad input
         raise CorruptImage(f"{type(exc).__name__}: {exc}") from None
-    return img
+    factor = 1 << ((min(img.size) // (4 * size_hint)).bit_length() - 1) if size_hint and min(img.size) >= 8 * size_hint else 1
+    if factor >= 2 and img.mode in ("L", "RGB", "RGBA", "LA"):
+        img = img.reduce(factor)  # box-average by an integer factor (what draft does for JPEG), still >= 2x target
+    return (img, source_size) if return_source_size else img
 
 
 def decode_image(data: bytes, resolution: int, channels: int) -> torch.Tensor:
     """Encoded bytes -> uint8 (channels, resolution, resolution); ``CorruptImage`` if undecodable."""
-    arr = pil_to_array(open_image(data, resolution))
-    tensor = torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0).contiguous()
-    return convert_channels(resize_center_crop(tensor, resolution), channels)[0]
+    img, source_size = open_image(data, resolution, return_source_size=True)
+    tensor = torch.from_numpy(pil_to_array(img)).permute(2, 0, 1).unsqueeze(0).contiguous()
+    source_hw = (source_size[1], source_size[0])
+    return convert_channels(resize_center_crop(tensor, resolution, source_hw), channels)[0]
 
 
 def decode_raw(data: bytes) -> np.ndarray:

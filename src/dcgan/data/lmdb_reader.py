@@ -19,27 +19,31 @@ from dcgan import DcganError
 from dcgan.data.streaming import StreamedImages
 
 STRIDE = 256
+_ENVS: dict[tuple[str, int], object] = {}  # one environment per database and process (lmdb refuses a second)
 
 
 def _open_env(path: Path):
     import lmdb
 
-    try:
-        return lmdb.open(
-            str(path), subdir=path.is_dir(), readonly=True, lock=False, readahead=False, meminit=False, max_readers=1
-        )
-    except lmdb.Error as exc:
-        raise DcganError(f"'{path}' is not a readable lmdb database: {exc}") from None
+    key = (str(path.resolve()), os.getpid())
+    for stale in [k for k in _ENVS if k[1] != key[1]]:
+        # inherited through fork() (a DataLoader worker): close the parent's handle here, or lmdb refuses to reopen
+        _ENVS.pop(stale).close()
+    if key not in _ENVS:
+        try:
+            _ENVS[key] = lmdb.open(
+                str(path), subdir=path.is_dir(), readonly=True, lock=False, readahead=False, meminit=False,
+                max_readers=126,
+            )
+        except lmdb.Error as exc:
+            raise DcganError(f"'{path}' is not a readable lmdb database: {exc}") from None
+    return _ENVS[key]
 
 
 class LmdbImages(StreamedImages):
     def __init__(self, path: str | Path, resolution: int, channels: int, description: str = ""):
         self.path = Path(path)
-        env = _open_env(self.path)
-        try:
-            self._len = int(env.stat()["entries"])
-        finally:
-            env.close()
+        self._len = int(_open_env(self.path).stat()["entries"])
         super().__init__(resolution, channels, description or f"LSUN lmdb '{self.path}' ({self._len} images, streamed)")
         self._reset()
 

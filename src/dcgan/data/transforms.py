@@ -31,11 +31,17 @@ def convert_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
     raise ValueError(f"cannot convert {c} channels to {channels}")
 
 
-def resize_center_crop(images: torch.Tensor, size: int) -> torch.Tensor:
-    """uint8 (N, C, H, W) -> uint8 (N, C, size, size): short side to ``size``, centre crop."""
+def resize_center_crop(images: torch.Tensor, size: int, source_hw: tuple[int, int] | None = None) -> torch.Tensor:
+    """uint8 (N, C, H, W) -> uint8 (N, C, size, size): short side to ``size``, centre crop.
+
+    ``source_hw``: when ``images`` is a pre-reduced copy of a larger original (JPEG draft,
+    ``Image.reduce``), the original's (H, W), so the output geometry is the original's exactly.
+    """
     n, c, h, w = images.shape
     if h == size and w == size:
         return images
+    if source_hw is not None:
+        h, w = source_hw
     scale = size / min(h, w)
     new_h, new_w = max(size, round(h * scale)), max(size, round(w * scale))
     out = images
