@@ -109,6 +109,9 @@ def add_parser(sub):
     n.add_argument("--seed", type=int, default=0, help="noise seed of the generated samples")
     n.add_argument("--n", type=int, default=8, help="generated samples (rows)")
     n.add_argument("--k", type=int, default=5, help="neighbours shown per sample")
+    n.add_argument("--feature-space", default="discriminator",
+                   help="'discriminator' (the checkpoint's D, §5 pooling; default) or an evaluation feature space "
+                   "(fashion-cnn, inception)")
     return p
 
 
@@ -179,7 +182,8 @@ def run(args) -> int:
                                         args.reference, args.seed)
             except DcganError as exc:
                 print(f"no held-out baseline: {exc}", file=sys.stderr)
-        summary = neighbours_experiment(nets, train_images, out, args.seed, args.n, args.k, reference, bn)
+        summary = neighbours_experiment(nets, train_images, out, args.seed, args.n, args.k, reference, bn,
+                                        args.feature_space)
     else:  # argparse restricts the choices
         raise DcganError(f"unknown experiment '{name}'")
     print(f"wrote {', '.join(summary['files'])} and summary.json to {out}", file=sys.stderr)

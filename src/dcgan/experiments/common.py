@@ -196,3 +196,11 @@ def real_images(cfg: Config, name: str = "", path: str = "", split: str = "", co
     if isinstance(stored, torch.Tensor):
         return stored[indices]
     return torch.stack([dataset[int(i)][0] for i in indices])
+
+
+def titled(panel: np.ndarray, title: str, height: int = 16) -> np.ndarray:
+    """Put a one-line caption above a (H, W, C) panel."""
+    rgb = np.repeat(panel, 3, axis=2) if panel.shape[2] == 1 else panel
+    strip = Image.new("RGB", (rgb.shape[1], height), (255, 255, 255))
+    ImageDraw.Draw(strip).text((2, 1), title, fill=(0, 0, 0), font=ImageFont.load_default(size=height - 4))
+    return np.concatenate([np.asarray(strip), rgb], axis=0)

@@ -19,7 +19,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from dcgan.data.types import to_model_range
-from dcgan.experiments.common import Networks, display_scale, grid_array, hstack, save_image, vstack, write_summary
+from dcgan.experiments.common import (
+    Networks,
+    display_scale,
+    grid_array,
+    hstack,
+    save_image,
+    titled,
+    vstack,
+    write_summary,
+)
 
 
 class GuidedRectifier(torch.autograd.Function):
@@ -146,17 +155,18 @@ def guided_experiment(nets: Networks, random_d: nn.Module, images_uint8: torch.T
         responses = strongest_responses(d, images, k, per_channel)
         targets = [(p["image"], r["channel"], p["y"], p["x"]) for r in responses for p in r["responses"]]
         grads = guided_gradients(d, images, targets)
-        panels.append(_panel(images_uint8, responses, gradient_to_uint8(grads), scale))
+        panels.append(titled(_panel(images_uint8, responses, gradient_to_uint8(grads), scale), f"{name} D"))
         summaries[name] = {"top_channels": responses,
                            "positive_input_gradient_fraction": float((grads > 0).float().mean())}
     save_image(vstack(panels, gap=16), out_dir / "guided.png")
 
     filter_panels = []
-    for d in (nets.discriminator, random_d):
+    for name, d in (("trained D", nets.discriminator), ("random D", random_d)):
         conv = next(m for m in d.modules() if isinstance(m, nn.Conv2d))
         filters = filters_to_uint8(conv.weight)
         fscale = max(1, 48 // filters.shape[-1])
-        filter_panels.append(grid_array(filters, nrow=int(np.ceil(np.sqrt(filters.shape[0]))), scale=fscale))
+        grid = grid_array(filters, nrow=int(np.ceil(np.sqrt(filters.shape[0]))), scale=fscale)
+        filter_panels.append(titled(grid, name))
     save_image(hstack(filter_panels, gap=16), out_dir / "filters.png")
 
     summary = {

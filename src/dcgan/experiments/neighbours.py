@@ -67,21 +67,33 @@ def _figure(samples: torch.Tensor, bank: torch.Tensor, indices: torch.Tensor, sc
     return hstack([left, right], gap=10)
 
 
+def feature_space(nets: Networks, name: str = "discriminator", device: str | torch.device = "cpu"):
+    """``discriminator`` (the checkpoint's D, §5 pooling) or a feature space registered in
+    ``dcgan.evaluation.features`` (e.g. ``fashion-cnn``, ``inception``): -> (embed, description)."""
+    if name == "discriminator":
+        if nets.discriminator is None:
+            raise DcganError("the discriminator feature space needs the checkpoint's discriminator")
+        return (lambda imgs: discriminator_features(nets.discriminator, imgs),
+                "discriminator conv features, each layer max-pooled to 4x4, concatenated, L2-normalised")
+    from dcgan.evaluation.features import get_feature_extractor
+
+    extractor = get_feature_extractor(name, device=device)
+    return (lambda imgs: torch.from_numpy(extractor(imgs))), f"{extractor.name}: {extractor.info}"
+
+
 def neighbours_experiment(nets: Networks, train_uint8: torch.Tensor, out_dir: Path, seed: int = 0, n: int = 8,
-                          k: int = 5, reference_uint8: torch.Tensor | None = None, bn: str = "running") -> dict:
+                          k: int = 5, reference_uint8: torch.Tensor | None = None, bn: str = "running",
+                          space: str = "discriminator") -> dict:
     """Write ``neighbours_pixel.png`` and ``neighbours_feature.png``: one row per generated sample
-    (left column) with its ``k`` nearest training images, closest first."""
-    if nets.discriminator is None:
-        raise DcganError("the feature-space search needs the checkpoint's discriminator")
+    (left column) with its ``k`` nearest training images, closest first; ``space`` names the
+    feature space (see ``feature_space``)."""
     if train_uint8.shape[1:] != (nets.config.model.channels, nets.config.model.resolution, nets.config.model.resolution):
         raise DcganError(f"training images have shape {tuple(train_uint8.shape[1:])}, the generator makes "
                          f"{(nets.config.model.channels, nets.config.model.resolution, nets.config.model.resolution)}")
     samples = generate(nets.generator, seeded_z(seed, n, nets.z_dim, nets.z_dist), bn=bn)
     scale = display_scale(nets.config.model.resolution)
-    spaces = {
-        "pixel": pixel_features,
-        "feature": lambda imgs: discriminator_features(nets.discriminator, imgs),
-    }
+    embed_features, space_description = feature_space(nets, space, next(nets.generator.parameters()).device)
+    spaces = {"pixel": pixel_features, "feature": embed_features}
     results = {}
     for name, embed in spaces.items():
         bank = embed(train_uint8)
@@ -103,7 +115,7 @@ def neighbours_experiment(nets: Networks, train_uint8: torch.Tensor, out_dir: Pa
         "n": n,
         "k": k,
         "bn": bn,
-        "feature_space": "discriminator conv features, each layer max-pooled to 4x4, concatenated, L2-normalised",
+        "feature_space": space_description,
         "pixel_space": "images in [-1, 1], Euclidean",
         **results,
         "layout": {"neighbours_<space>.png": "left: generated sample; right: its k nearest training images"},
