@@ -100,6 +100,13 @@ def grid_array(images: torch.Tensor, nrow: int, scale: int = 1, padding: int = 2
     return make_grid(upscale(images, scale), nrow=nrow, padding=padding)
 
 
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: one fixed-size bitmap font
+        return ImageFont.load_default()
+
+
 def numbered_grid(images: torch.Tensor, nrow: int, scale: int, start: int = 0,
                   padding: int = 2) -> tuple[np.ndarray, list[list[int]]]:
     """Grid (H, W, 3) with each cell's index written in its top-left corner, and each cell's origin
@@ -111,7 +118,7 @@ def numbered_grid(images: torch.Tensor, nrow: int, scale: int, start: int = 0,
     grid = make_grid(big, nrow=nrow, padding=padding)
     img = Image.fromarray(grid)
     draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default(size=max(9, min(16, h // 4)))
+    font = _font(max(9, min(16, h // 4)))
     origins = []
     for i in range(n):
         r, col = divmod(i, nrow)
@@ -202,5 +209,5 @@ def titled(panel: np.ndarray, title: str, height: int = 16) -> np.ndarray:
     """Put a one-line caption above a (H, W, C) panel."""
     rgb = np.repeat(panel, 3, axis=2) if panel.shape[2] == 1 else panel
     strip = Image.new("RGB", (rgb.shape[1], height), (255, 255, 255))
-    ImageDraw.Draw(strip).text((2, 1), title, fill=(0, 0, 0), font=ImageFont.load_default(size=height - 4))
+    ImageDraw.Draw(strip).text((2, 1), title, fill=(0, 0, 0), font=_font(height - 4))
     return np.concatenate([np.asarray(strip), rgb], axis=0)
