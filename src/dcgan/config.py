@@ -70,6 +70,8 @@ class TrainConfig:
     out_dir: str = ""  # run directory; empty: runs/<dataset>-<preset>-<time>
     tensorboard: bool = True
     ema_decay: float = 0.0  # >0 keeps an exponential moving average of G (issue 10)
+    eval_every: int = 0  # >0: Fréchet distance every N steps to metrics.jsonl, best G kept in checkpoints/best.pt
+    eval_samples: int = 2000  # samples per in-training Fréchet distance
 
 
 @dataclass
@@ -283,5 +285,7 @@ def validate(cfg: Config) -> None:
         raise DcganError("train.log_every and train.checkpoint_every must be >= 1")
     if not 0 <= t.ema_decay < 1:
         raise DcganError(f"train.ema_decay={t.ema_decay}: use 0 (off) or a value in (0, 1)")
+    if t.eval_every < 0 or (t.eval_every > 0 and t.eval_samples < 10):
+        raise DcganError("train.eval_every must be >= 0 and train.eval_samples >= 10")
     if t.samples_per_grid < 1:
         raise DcganError("train.samples_per_grid must be >= 1")

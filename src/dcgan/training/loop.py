@@ -7,6 +7,7 @@ Run directory layout::
     RUN_DIR/tensorboard/          TensorBoard events (scalars and sample grids)
     RUN_DIR/samples/step_000000.png, epoch_001.png, ...   fixed-noise grids (paper Figs 2-3)
     RUN_DIR/checkpoints/latest.pt the newest good checkpoint (atomic writes)
+    RUN_DIR/checkpoints/best.pt   the checkpoint with the lowest in-training Fréchet distance (train.eval_every)
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def train(
         save_grid(images, run_dir / "samples" / f"{name}.png", scale=2 if cfg.model.resolution <= 32 else 1)
         log.image("samples/fixed_noise", images, step)
 
-    def checkpoint() -> None:
+    def checkpoint(name: str = "latest.pt") -> None:
         if not _all_finite(G, D):
             raise TrainingDiverged(
                 f"non-finite weights at step {step}; kept the last good checkpoint in {run_dir / 'checkpoints'}"
@@ -217,9 +218,27 @@ def train(
                 "cursor": cursor,
                 "epoch": cursor / stream.batches_per_epoch,
                 "rng": _rng_state(z_rng),
+                "best_fid": best_fid,
             },
-            run_dir / "checkpoints" / "latest.pt",
+            run_dir / "checkpoints" / name,
         )
+
+    # In-training Fréchet distance (evaluation/during_training.py): logged, best G kept.
+    evaluator = None
+    if t.eval_every > 0:
+        from dcgan.evaluation.during_training import FrechetDuringTraining
+
+        evaluator = FrechetDuringTraining(cfg, t.eval_samples, device)
+    best_fid = float(state.get("best_fid", math.inf)) if state is not None else math.inf
+
+    def evaluate() -> None:
+        nonlocal best_fid
+        record = {"step": step, **evaluator(G), "time": time.time()}
+        if log is not None:
+            log.scalars(record)
+        if record["fid"] < best_fid:
+            best_fid = record["fid"]
+            checkpoint("best.pt")
 
     if step == 0:
         write_grid("step_000000")
@@ -282,6 +301,8 @@ def train(
                 tick_images += t.batch_size * t.d_steps
                 bar.update(1)
                 epoch_after = cursor // stream.batches_per_epoch
+                if evaluator is not None and step % t.eval_every == 0:
+                    evaluate()  # before the checkpoint below, so latest.pt knows best_fid
                 if step % t.log_every == 0 or step == steps_total:
                     tick()
                 if epoch_after > epoch_before:
