@@ -72,6 +72,7 @@ class TrainConfig:
     ema_decay: float = 0.0  # >0 keeps an exponential moving average of G (issue 10)
     eval_every: int = 0  # >0: Fréchet distance every N steps to metrics.jsonl, best G kept in checkpoints/best.pt
     eval_samples: int = 2000  # samples per in-training Fréchet distance
+    sync_bn: bool = False  # under DDP: BatchNorm statistics over all processes' batches
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from dcgan.config import parse_overrides, read_config_file, resolve_config, set_value, validate
@@ -44,6 +45,8 @@ def run(args) -> int:
     from dcgan.training.loop import train
 
     result = train(cfg, resume_dir=args.resume, progress=not args.no_progress)
+    if os.environ.get("RANK", "0") != "0":  # under torchrun only rank 0 reports
+        return 130 if result.interrupted else 0
     print(f"run directory: {result.run_dir}", file=sys.stderr)
     print(f"  checkpoint:  {result.run_dir / 'checkpoints' / 'latest.pt'}", file=sys.stderr)
     print(f"  samples:     {result.run_dir / 'samples'}", file=sys.stderr)

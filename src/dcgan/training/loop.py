@@ -34,6 +34,7 @@ from dcgan.images import save_grid
 from dcgan.models import build_models
 from dcgan.sampling import generate, sample_z, seeded_z
 from dcgan.training.checkpoint import load_checkpoint, save_checkpoint
+from dcgan.training.distributed import all_reduce_mean, barrier, convert_batchnorm, init_distributed, shutdown, wrap
 from dcgan.training.runtime import resolve_device, resolve_precision
 from dcgan.training.step import STAT_NAMES, GANStep
 
@@ -151,24 +152,29 @@ def train(
 ) -> TrainResult:
     """Train per ``cfg`` (or continue ``resume_dir``); returns where the outputs are."""
     t = cfg.train
-    device = resolve_device(t.device)
+    ctx, device = init_distributed(resolve_device(t.device))
     precision = resolve_precision(t.precision, device)
-    torch.manual_seed(t.seed)  # for modules that use the global RNG (e.g. dropout variants)
+    torch.manual_seed(t.seed + ctx.rank)  # per-rank seed for modules using the global RNG (dropout variants)
 
     run_dir = Path(resume_dir) if resume_dir else Path(t.out_dir) if t.out_dir else default_run_dir(cfg)
+    if ctx.enabled and not resume_dir and not t.out_dir:
+        raise DcganError("under torchrun, set train.out_dir so every process agrees on the run directory")
     state = load_checkpoint(run_dir) if resume_dir else None
     if not resume_dir and (run_dir / "checkpoints" / "latest.pt").exists():
         raise DcganError(f"run directory '{run_dir}' already holds a run; use --resume {run_dir} or another train.out_dir")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(cfg.to_json())
+    if ctx.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.json").write_text(cfg.to_json())
 
     dataset = open_dataset(
         cfg.data.name, resolution=cfg.model.resolution, channels=cfg.model.channels,
         split=cfg.data.split, path=cfg.data.path, keep_list=cfg.data.keep_list,
     )
-    stream = BatchStream(dataset, t.batch_size, t.seed, num_workers=cfg.data.num_workers)
+    stream = BatchStream(dataset, t.batch_size, t.seed, ctx.rank, ctx.world_size, num_workers=cfg.data.num_workers)
 
-    G, D = build_models(cfg.model, seed=t.seed)
+    G, D = build_models(cfg.model, seed=t.seed)  # same seed on every rank: identical initial weights
+    if t.sync_bn and ctx.enabled:
+        G, D = convert_batchnorm(G), convert_batchnorm(D)
     memory_format = torch.channels_last if t.channels_last else torch.contiguous_format
     G.to(device, memory_format=memory_format)
     D.to(device, memory_format=memory_format)
@@ -190,23 +196,30 @@ def train(
         _restore_rng(state["rng"], z_rng)
         step, cursor = int(state["step"]), int(state["cursor"])
 
-    # torch.compile wraps the modules the step calls; G and D themselves are what we save.
-    g_run, d_run = (torch.compile(G), torch.compile(D)) if t.compile else (G, D)
-    step_fn = GANStep(g_run, d_run, opt_g, opt_d, precision, t.channels_last)
+    # The step calls wrapped modules (DDP, torch.compile); G and D themselves are what we save.
+    g_run, d_run = wrap(G, ctx, device), wrap(D, ctx, device)
+    if t.compile:
+        g_run, d_run = torch.compile(g_run), torch.compile(d_run)
+    step_fn = GANStep(g_run, d_run, opt_g, opt_d, precision, t.channels_last, discriminator_for_g=D)
     fixed_z = seeded_z(t.seed + FIXED_NOISE_SEED_OFFSET, t.samples_per_grid, cfg.model.z_dim, cfg.model.z_dist)
-    log = MetricsLog(run_dir, t.tensorboard)
+    log = MetricsLog(run_dir, t.tensorboard and ctx.is_main) if ctx.is_main else None
     steps_total = total_steps(cfg, stream.batches_per_epoch)
 
     def write_grid(name: str) -> None:
+        if not ctx.is_main:
+            return
         images = generate(G, fixed_z, bn="running")
         save_grid(images, run_dir / "samples" / f"{name}.png", scale=2 if cfg.model.resolution <= 32 else 1)
-        log.image("samples/fixed_noise", images, step)
+        if log is not None:
+            log.image("samples/fixed_noise", images, step)
 
     def checkpoint(name: str = "latest.pt") -> None:
         if not _all_finite(G, D):
             raise TrainingDiverged(
                 f"non-finite weights at step {step}; kept the last good checkpoint in {run_dir / 'checkpoints'}"
             )
+        if not ctx.is_main:
+            return
         save_checkpoint(
             {
                 "config": cfg.to_dict(),
@@ -243,24 +256,25 @@ def train(
     if step == 0:
         write_grid("step_000000")
 
-    print(
+    if ctx.is_main:
+        print(
         f"training {cfg.model.arch}/{cfg.preset} {cfg.model.resolution}px x{cfg.model.channels} on {dataset.description}\n"
         f"  device={device} precision={precision.name} batch={t.batch_size} k={t.d_steps} "
         f"steps={steps_total} ({stream.batches_per_epoch} batches/epoch) run_dir={run_dir}",
         file=sys.stderr,
-    )
+        )
     batches = stream.batches(cursor)
     stat_sum = torch.zeros(len(STAT_NAMES), device=device)
     stat_count, tick_start, tick_images = 0, time.perf_counter(), 0
     last: dict[str, Any] = {}
     interrupted = False
-    bar = tqdm(total=steps_total, initial=step, disable=not progress, unit="step", dynamic_ncols=True, file=sys.stderr)
+    bar = tqdm(total=steps_total, initial=step, disable=not progress or not ctx.is_main, unit="step", dynamic_ncols=True, file=sys.stderr)
 
     def tick() -> None:
         nonlocal stat_sum, stat_count, tick_start, tick_images, last
         if stat_count == 0:
             return
-        values = (stat_sum / stat_count).tolist()  # the only host-device sync of a tick
+        values = all_reduce_mean(stat_sum / stat_count, ctx).tolist()  # the only host-device sync of a tick
         if not all(math.isfinite(v) for v in values):
             raise TrainingDiverged(
                 f"loss became {values} (non-finite) before step {step}; training stopped. "
@@ -269,9 +283,10 @@ def train(
             )
         elapsed = time.perf_counter() - tick_start
         last = {"step": step, "epoch": round(cursor / stream.batches_per_epoch, 4), **dict(zip(STAT_NAMES, values))}
-        last["images_per_s"] = tick_images / elapsed if elapsed > 0 else 0.0
+        last["images_per_s"] = ctx.world_size * tick_images / elapsed if elapsed > 0 else 0.0
         last["time"] = time.time()
-        log.scalars(last)
+        if log is not None:
+            log.scalars(last)
         bar.set_postfix(
             epoch=f"{last['epoch']:.2f}", loss_d=f"{values[0]:.3f}", loss_g=f"{values[1]:.3f}",
             D_x=f"{values[2]:.2f}", D_G_z=f"{values[3]:.2f}", img_s=f"{last['images_per_s']:.0f}",
@@ -293,7 +308,9 @@ def train(
                     cursor, images, _labels = next(batches)
                     cursor += 1
                     reals.append(to_model_range(images.to(device, non_blocking=True)))
-                    zs.append(sample_z(t.batch_size, cfg.model.z_dim, cfg.model.z_dist, z_rng).to(device, non_blocking=True))
+                    # Every rank draws the global batch of z and keeps its slice (see distributed.py).
+                    z = sample_z(t.batch_size * ctx.world_size, cfg.model.z_dim, cfg.model.z_dist, z_rng)
+                    zs.append(z[ctx.rank * t.batch_size : (ctx.rank + 1) * t.batch_size].to(device, non_blocking=True))
                 stats = step_fn(reals, zs)
                 step += 1
                 stat_sum += stats.as_tensor()
@@ -320,7 +337,10 @@ def train(
         print(f"\ninterrupted: saved a checkpoint at step {step}; continue with: dcgan train --resume {run_dir}", file=sys.stderr)
     else:
         write_grid("final")
+        barrier(ctx)  # let rank 0 finish writing before any process leaves the group
     finally:
         bar.close()
-        log.close()
+        if log is not None:
+            log.close()
+        shutdown(ctx)
     return TrainResult(run_dir, step, last, interrupted)

@@ -52,17 +52,22 @@ class GANStep:
         opt_d: torch.optim.Optimizer,
         precision: Precision,
         channels_last: bool = False,
+        discriminator_for_g: nn.Module | None = None,
     ):
         self.G, self.D, self.opt_g, self.opt_d = generator, discriminator, opt_g, opt_d
+        # Under DDP the G step must bypass D's wrapper: D is frozen there and not updated,
+        # so there is nothing of D's to all-reduce (and DDP would wait for its gradients).
+        self.D_for_g = discriminator_for_g if discriminator_for_g is not None else discriminator
         self.precision = precision
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         use_scaler = precision.name == "fp16"
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
 
-    def _d_step(self, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def _d_step(self, real: torch.Tensor, z: torch.Tensor, keep_graph: bool) -> tuple[torch.Tensor, ...]:
+        with self.precision.autocast(), torch.set_grad_enabled(keep_graph):
+            fake = self.G(z)  # the G step reuses the last fake, so only that one keeps its graph
         with self.precision.autocast():
-            fake = self.G(z)
             real_logits = self.D(real.contiguous(memory_format=self.memory_format))
             fake_logits = self.D(fake.detach())
         loss_d = discriminator_loss(real_logits, fake_logits)
@@ -78,7 +83,7 @@ class GANStep:
         set_requires_grad(self.D, False)
         try:
             with self.precision.autocast():
-                logits = self.D(fake)
+                logits = self.D_for_g(fake)
             loss_g = generator_loss(logits)
             self.opt_g.zero_grad(set_to_none=True)
             self.scaler_g.scale(loss_g).backward()
@@ -90,7 +95,8 @@ class GANStep:
 
     def __call__(self, real_batches: list[torch.Tensor], z_batches: list[torch.Tensor]) -> StepStats:
         assert len(real_batches) == len(z_batches) >= 1
-        for real, z in zip(real_batches, z_batches):
-            fake, loss_d, d_real, d_fake = self._d_step(real, z)
+        last = len(real_batches) - 1
+        for i, (real, z) in enumerate(zip(real_batches, z_batches)):
+            fake, loss_d, d_real, d_fake = self._d_step(real, z, keep_graph=i == last)
         loss_g = self._g_step(fake)
         return StepStats(loss_d, loss_g, d_real, d_fake)
