@@ -55,7 +55,7 @@ def nearest_neighbour_grid(
 ) -> Path:
     """PNG: one row per sample: [sample | k nearest training images (pixels) | k nearest (features)].
 
-    A dark column separates the groups. Feature-space neighbours are skipped when no features are given."""
+    A mid-grey tile separates the groups. Feature-space neighbours are skipped when no features are given."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _, pix_idx = nearest(_flat_unit(samples_uint8), _flat_unit(train_uint8), k)
@@ -64,7 +64,7 @@ def nearest_neighbour_grid(
         _, feat_idx = nearest(torch.as_tensor(sample_features, dtype=torch.float32),
                               torch.as_tensor(train_features, dtype=torch.float32), k)
         groups.append(feat_idx)
-    blank = torch.zeros_like(samples_uint8[:1])
+    blank = torch.full_like(samples_uint8[:1], 128)  # mid-grey: visible on black and white backgrounds
     tiles = []
     for i in range(len(samples_uint8)):
         tiles.append(samples_uint8[i : i + 1])
