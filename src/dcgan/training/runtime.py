@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -19,11 +20,17 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
-def cpu_has_bf16() -> bool:
+def cpu_has_fast_bf16() -> bool:
+    """True where bfloat16 matrix work beats float32 on this CPU: AMX tiles (Sapphire Rapids+).
+
+    AVX512-BF16 alone is not enough: on such a CPU here a 2048^2 bf16 matmul ran at about half
+    the float32 rate, so ``precision=auto`` keeps float32 there (measure with
+    ``benchmarks/train_speed.py``)."""
     try:
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
         return False
+    return "amx_bf16" in flags and bool(torch.backends.mkldnn.is_available())
 
 
 @dataclass
@@ -46,7 +53,7 @@ def resolve_precision(name: str, device: torch.device) -> Precision:
         if device.type == "cuda":
             name = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
         else:
-            name = "bf16" if cpu_has_bf16() else "fp32"
+            name = "bf16" if cpu_has_fast_bf16() else "fp32"
     if name == "fp16" and device.type != "cuda":
         raise DcganError("train.precision=fp16 needs CUDA; on the CPU use bf16 or fp32")
     return Precision(name, device.type)

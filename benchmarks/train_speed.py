@@ -1,0 +1,185 @@
+"""Training-step speed: the project's step against a plain reference, in one process.
+
+The reference is the same architecture and batch written the most common straightforward
+way (pytorch/examples' dcgan): float32, default memory format, D ends in a sigmoid with
+``BCELoss``, a D step on real then on fake, a G step through an un-frozen D, and ``.item()``
+reads every iteration. The project's step is ``dcgan.training.step.GANStep`` with the
+options of ``--precision`` / ``--channels-last`` / ``--compile``.
+
+Both run interleaved (reference, project, reference, project, ...) so machine noise hits
+both alike; the script prints images/s, the ratio, and achieved GFLOP/s (FLOPs counted with
+``torch.utils.flop_counter`` on one reference step) against the measured matmul peak.
+
+    python benchmarks/train_speed.py                       # 64x64 RGB and 32x32 grey, bf16 + channels-last
+    python benchmarks/train_speed.py --precision fp32 --no-channels-last
+Writes results/train_speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from dcgan.config import resolve_config
+from dcgan.models import build_models
+from dcgan.training.runtime import resolve_device, resolve_precision
+from dcgan.training.step import GANStep
+
+
+def matmul_peak(dtype: torch.dtype, device: torch.device, n: int = 2048, reps: int = 10) -> float:
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    for _ in range(2):
+        a @ b
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    sync(device)
+    return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+class ReferenceStep:
+    """pytorch/examples/dcgan/main.py's inner loop, on our G and D (+ sigmoid)."""
+
+    def __init__(self, G, D, lr=2e-4, beta1=0.5):
+        self.G, self.D = G, D
+        self.criterion = nn.BCELoss()
+        self.opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(beta1, 0.999))
+        self.opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(beta1, 0.999))
+
+    def __call__(self, real, noise):
+        b = real.shape[0]
+        self.D.zero_grad()
+        label = torch.full((b,), 1.0, device=real.device)
+        output = torch.sigmoid(self.D(real))
+        err_real = self.criterion(output, label)
+        err_real.backward()
+        d_x = output.mean().item()
+        fake = self.G(noise)
+        label.fill_(0.0)
+        output = torch.sigmoid(self.D(fake.detach()))
+        err_fake = self.criterion(output, label)
+        err_fake.backward()
+        d_g_z1 = output.mean().item()
+        self.opt_d.step()
+        self.G.zero_grad()
+        label.fill_(1.0)
+        output = torch.sigmoid(self.D(fake))
+        err_g = self.criterion(output, label)
+        err_g.backward()
+        self.opt_g.step()
+        return err_real.item() + err_fake.item(), err_g.item(), d_x, d_g_z1
+
+
+def bench_case(name, overrides, args, device) -> dict:
+    cfg = resolve_config({}, {"preset": "pytorch", "train.batch_size": args.batch, **overrides})
+    m = cfg.model
+    b = cfg.train.batch_size
+    real = torch.rand(b, m.channels, m.resolution, m.resolution, device=device) * 2 - 1
+    noise = torch.randn(b, m.z_dim, device=device)
+
+    g_ref, d_ref = build_models(m, seed=0)
+    g_ref, d_ref = g_ref.to(device), d_ref.to(device)
+    ref = ReferenceStep(g_ref, d_ref)
+
+    g, d = build_models(m, seed=0)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    g, d = g.to(device, memory_format=fmt), d.to(device, memory_format=fmt)
+    kw = {"fused": True} if device.type == "cuda" else {"foreach": True}
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), **kw)
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), **kw)
+    g_run, d_run = (torch.compile(g), torch.compile(d)) if args.compile else (g, d)
+    ours = GANStep(g_run, d_run, opt_g, opt_d, resolve_precision(args.precision, device), args.channels_last, discriminator_for_g=d_run)
+
+    with FlopCounterMode(display=False) as counter:
+        ref(real, noise)
+    flops = counter.get_total_flops()
+
+    def run_ours():
+        stats = ours([real], [noise])
+        return stats
+
+    for _ in range(args.warmup):
+        ref(real, noise)
+        run_ours()
+    sync(device)
+    t_ref = t_ours = 0.0
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        for _ in range(args.steps):
+            ref(real, noise)
+        sync(device)
+        t_ref += time.perf_counter() - start
+        start = time.perf_counter()
+        for _ in range(args.steps):
+            stats = run_ours()
+        stats.as_tensor().tolist()  # the tick's one sync
+        sync(device)
+        t_ours += time.perf_counter() - start
+    n_img = args.rounds * args.steps * b
+    result = {
+        "case": name, "batch": b, "resolution": m.resolution, "channels": m.channels, "width": m.g_width,
+        "reference_images_per_s": n_img / t_ref, "project_images_per_s": n_img / t_ours,
+        "speedup": t_ref / t_ours, "gflop_per_step": flops / 1e9,
+        "reference_gflops": flops * args.rounds * args.steps / t_ref / 1e9,
+        "project_gflops": flops * args.rounds * args.steps / t_ours / 1e9,
+    }
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--precision", default="auto", help="project step precision (auto: bf16 where supported)")
+    p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
+    p.add_argument("--compile", action="store_true")
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--steps", type=int, default=3, help="steps per timed round")
+    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--cases", default="64rgb,32grey")
+    p.add_argument("--out", default="results/train_speed.json")
+    args = p.parse_args()
+    device = resolve_device(args.device)
+    cases = {
+        "64rgb": {"model.resolution": 64, "model.channels": 3},
+        "32grey": {"model.resolution": 32, "model.channels": 1},
+    }
+    peak32 = matmul_peak(torch.float32, device)
+    peak16 = matmul_peak(torch.bfloat16, device)
+    print(f"device={device} threads={torch.get_num_threads()} matmul peak: fp32 {peak32:.0f} GFLOP/s, bf16 {peak16:.0f} GFLOP/s")
+    results = []
+    for name in args.cases.split(","):
+        r = bench_case(name, cases[name], args, device)
+        results.append(r)
+        print(
+            f"{name:7s} reference {r['reference_images_per_s']:7.1f} img/s ({r['reference_gflops']:6.1f} GFLOP/s, "
+            f"{100 * r['reference_gflops'] / peak32:4.1f}% of fp32 peak) | project {r['project_images_per_s']:7.1f} img/s "
+            f"({r['project_gflops']:6.1f} GFLOP/s, {100 * r['project_gflops'] / peak16:4.1f}% of bf16 peak) | "
+            f"speedup {r['speedup']:.2f}x",
+            flush=True,
+        )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"device": str(device), "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "peak_fp32_gflops": peak32, "peak_bf16_gflops": peak16,
+            "options": {"precision": args.precision, "channels_last": args.channels_last, "compile": args.compile}}
+    out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
