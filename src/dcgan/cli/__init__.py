@@ -10,7 +10,7 @@ import sys
 from dcgan import DcganError, __version__
 
 # Each module has ``add_parser(subparsers)`` and ``run(args) -> int``.
-COMMANDS = ["train", "sample", "explore", "data", "report", "dedup", "evaluate"]
+COMMANDS = ["train", "sample", "explore", "data", "report", "dedup", "evaluate", "classify"]
 
 
 def build_parser() -> argparse.ArgumentParser:

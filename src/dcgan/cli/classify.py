@@ -1,0 +1,73 @@
+"""``dcgan classify``: the paper's §5 table (discriminator features + L2-SVM, with baselines)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dcgan import DcganError
+
+
+def add_parser(sub):
+    p = sub.add_parser("classify", help="§5: classify a labelled dataset with D's features and baselines",
+                       description="Discriminator features (every conv layer max-pooled to 4x4, BatchNorm population "
+                       "statistics) + linear L2-SVM, C chosen on a validation split of the training set, against "
+                       "raw pixels, random filters, K-means and a supervised CNN. Writes table.md and table.json.")
+    p.add_argument("--checkpoint", required=True, help="checkpoint file or run directory")
+    p.add_argument("--data", default="fashion-mnist", help="dataset name or path (default fashion-mnist); converted "
+                   "to the checkpoint's resolution and channels, so a DCGAN trained elsewhere transfers")
+    p.add_argument("--data-path", default="", help="where the named dataset's files are (default: its usual place)")
+    p.add_argument("--labels-per-class", type=int, default=400, help="few-label column: N labels per class "
+                   "(default 400, the paper's CIFAR-10 setting; 0 skips it)")
+    p.add_argument("--draws", type=int, default=10, help="random few-label draws R (default 10)")
+    p.add_argument("--methods", default="dcgan,random,pixels,kmeans,cnn",
+                   help="comma-separated subset of dcgan,random,pixels,kmeans,cnn")
+    p.add_argument("--no-full", action="store_true", help="skip the all-labels column")
+    p.add_argument("--c-grid", default="", help="comma-separated C values (default 1e-5,1e-4,...,1)")
+    p.add_argument("--solver", choices=["lbfgs", "liblinear"], default="lbfgs",
+                   help="SVM solver for the same objective: float32 L-BFGS (default) or scikit-learn's LinearSVC")
+    p.add_argument("--no-standardize", action="store_true", help="fit the SVM on raw (not standardised) features")
+    p.add_argument("--kmeans-k", type=int, default=1600, help="K-means centroids (default 1600: 6400 features)")
+    p.add_argument("--kmeans-patches", type=int, default=100_000, help="random patches K-means is fitted on")
+    p.add_argument("--cnn-steps", type=int, default=2000, help="max training steps of the supervised CNN")
+    p.add_argument("--max-train", type=int, default=0, help="use a random subset of this many training images")
+    p.add_argument("--max-test", type=int, default=0, help="use a random subset of this many test images")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out", help="output folder (default RUN_DIR/classify for a run directory, "
+                   "else next to the checkpoint's run)")
+    return p
+
+
+def default_out(checkpoint: str) -> Path:
+    path = Path(checkpoint)
+    if path.is_dir():
+        return path / "classify"
+    run_dir = path.parent.parent if path.parent.name == "checkpoints" else path.parent
+    return run_dir / "classify"
+
+
+def run(args) -> int:
+    from dcgan.evaluation.classify.experiment import ClassifySettings, run_classification
+    from dcgan.evaluation.classify.protocol import DEFAULT_C_GRID
+    from dcgan.evaluation.classify.table import markdown
+
+    try:
+        grid = tuple(float(c) for c in args.c_grid.split(",")) if args.c_grid else DEFAULT_C_GRID
+    except ValueError:
+        raise DcganError(f"--c-grid '{args.c_grid}' must be comma-separated numbers") from None
+    if any(c <= 0 for c in grid):
+        raise DcganError("--c-grid values must be positive")
+    settings = ClassifySettings(
+        checkpoint=args.checkpoint, data=args.data, data_path=args.data_path,
+        methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()),
+        labels_per_class=args.labels_per_class, draws=args.draws, full=not args.no_full, c_grid=grid,
+        max_train=args.max_train, max_test=args.max_test, standardize=not args.no_standardize, solver=args.solver,
+        kmeans_k=args.kmeans_k, kmeans_patches=args.kmeans_patches, cnn_max_steps=args.cnn_steps, device=args.device,
+        seed=args.seed,
+    )
+    out = Path(args.out) if args.out else default_out(args.checkpoint)
+    rows, meta = run_classification(settings, out, log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    print(markdown(rows, meta))
+    print(f"wrote {out / 'table.md'} and {out / 'table.json'}", file=sys.stderr)
+    return 0

@@ -1,0 +1,63 @@
+"""The L2-SVM: same objective as scikit-learn's LinearSVC, and it solves a separable problem."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dcgan.evaluation.classify.svm import LinearSVM, one_vs_rest_targets, primal_objective
+
+
+def problem(n=600, d=40, k=4, noise=2.0, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.normal(size=(d, k))
+    # Columns on very different scales and offsets, like pooled activations of different layers.
+    x = (rng.normal(size=(n, d)) * rng.uniform(0.1, 10, d) + rng.normal(0, 5, d)).astype(np.float32)
+    y = np.argmax(x @ w + rng.normal(0, noise, (n, k)), 1)
+    return x, y
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("C", [1e-3, 1e-1])
+def test_lbfgs_reaches_liblinear_optimum(standardize, C):
+    x, y = problem()
+    ours = LinearSVM(C=C, standardize=standardize, tol=1e-6, max_iter=5000).fit(x, y)
+    reference = LinearSVM(C=C, standardize=standardize, solver="liblinear", tol=1e-8, max_iter=200_000).fit(x, y)
+    targets = one_vs_rest_targets(y, ours.classes_)
+    f_ours = primal_objective(x, targets, ours.coef_, ours.intercept_, C, ours.mean_, ours.scale_)
+    f_ref = primal_objective(x, targets, reference.coef_, reference.intercept_, C, reference.mean_, reference.scale_)
+    assert f_ours <= f_ref * (1 + 1e-3)
+    assert np.mean(ours.predict(x) == reference.predict(x)) > 0.98
+
+
+def test_standardised_fit_matches_sklearn_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
+
+    x, y = problem(seed=1)
+    ours = LinearSVM(C=0.01, tol=1e-6).fit(x, y)
+    sk = make_pipeline(StandardScaler(), LinearSVC(C=0.01, tol=1e-8, max_iter=100_000)).fit(x, y)
+    assert np.mean(ours.predict(x) == sk.predict(x)) > 0.98
+    # Same decision values up to solver tolerance (coef_ is reported in the original space).
+    np.testing.assert_allclose(ours.decision_function(x), sk.decision_function(x), atol=0.05)
+
+
+def test_separable_problem_is_solved_and_binary_works():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 10)).astype(np.float32)
+    w = rng.normal(size=10)
+    keep = np.abs(x @ w) > 0.3  # a margin around the true hyperplane
+    x, y = x[keep], np.where(x[keep] @ w > 0, "pos", "neg")
+    model = LinearSVM(C=10.0).fit(x, y)
+    assert model.score(x, y) == 1.0
+    assert model.decision_function(x).shape == (len(y),)
+    cos = model.coef_[0] @ w / np.linalg.norm(model.coef_[0]) / np.linalg.norm(w)
+    assert cos > 0.9 if model.classes_[1] == "pos" else cos < -0.9
+
+
+def test_warm_start_reaches_the_same_solution():
+    x, y = problem(seed=2)
+    cold = LinearSVM(C=0.1, tol=1e-6).fit(x, y)
+    warm = LinearSVM(C=0.001, tol=1e-6, warm_start=True).fit(x, y).set_params(C=0.1).fit(x, y)
+    np.testing.assert_allclose(warm.decision_function(x), cold.decision_function(x), atol=1e-2)
