@@ -23,7 +23,7 @@ from dcgan import DcganError
 class ModelConfig:
     """The two networks (paper §3). Widths are the *base* width: the layer nearest the image."""
 
-    arch: str = "dcgan"  # "dcgan" (the paper's all-convolutional nets); see models.registry
+    arch: str = "dcgan"  # "dcgan" (the paper's all-convolutional nets), "upconv" (Keras MNIST tutorial, 28 px); models.registry
     resolution: int = 32  # power of two, 16..128
     channels: int = 1  # 1 (grey) or 3 (RGB)
     z_dim: int = 100
@@ -32,7 +32,8 @@ class ModelConfig:
     d_width: int = 64  # discriminator channels at the first layer; doubles towards 4x4
     kernel_size: int = 4  # 5 (authors' code) or 4 (PyTorch example)
     bias: bool = False  # both reference codes use no biases (BatchNorm makes them redundant)
-    num_classes: int = 0  # >0: class-conditional G and auxiliary-classifier D (issue 10)
+    num_classes: int = 0  # >0: class-conditional G and auxiliary-classifier D (AC-GAN; models/conditional.py)
+    mean_channel: bool = False  # D also sees each image minus its batch's mean image (models/mean_channel.py)
 
 
 @dataclass
@@ -69,7 +70,8 @@ class TrainConfig:
     samples_per_grid: int = 64  # fixed-noise sample grid size
     out_dir: str = ""  # run directory; empty: runs/<dataset>-<preset>-<time>
     tensorboard: bool = True
-    ema_decay: float = 0.0  # >0 keeps an exponential moving average of G (issue 10)
+    ema_decay: float = 0.0  # >0 keeps an exponential moving average of G, saved as generator_ema (models/ema.py)
+    diversity_warn: float = 0.3  # warn when fixed-noise sample diversity / real diversity drops below this (0: never)
     eval_every: int = 0  # >0: Fréchet distance every N steps to metrics.jsonl, best G kept in checkpoints/best.pt
     eval_samples: int = 2000  # samples per in-training Fréchet distance
     sync_bn: bool = False  # under DDP: BatchNorm statistics over all processes' batches
@@ -111,6 +113,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "model.bias": False,
         "train.weight_decay": 0.0,
     },
+}
+
+
+# Defaults an architecture brings (applied after the preset, before file and overrides).
+ARCH_DEFAULTS: dict[str, dict[str, Any]] = {
+    "upconv": {"model.resolution": 28},  # the Keras MNIST tutorial's size (models/mnist_upconv.py)
 }
 
 
@@ -219,7 +227,7 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 def resolve_config(
     file_values: dict[str, Any] | None = None, overrides: dict[str, Any] | None = None
 ) -> Config:
-    """Defaults -> preset -> file -> overrides, then validation."""
+    """Defaults -> preset -> architecture defaults -> file -> overrides, then validation."""
     file_values = dict(file_values or {})
     overrides = dict(overrides or {})
     cfg = Config()
@@ -228,6 +236,9 @@ def resolve_config(
         raise DcganError(f"unknown preset '{preset}'; choose one of {sorted(PRESETS)}")
     cfg.preset = preset
     for key, value in PRESETS[preset].items():
+        set_value(cfg, key, value)
+    arch = str(overrides.get("model.arch", file_values.get("model.arch", cfg.model.arch)))
+    for key, value in ARCH_DEFAULTS.get(arch, {}).items():
         set_value(cfg, key, value)
     for source in (file_values, overrides):
         for key, value in source.items():
@@ -258,6 +269,11 @@ def validate(cfg: Config) -> None:
             f"model.resolution={res} is not supported: the all-convolutional DCGAN doubles a 4x4 map, "
             "so use a power of two from 16 to 128 (16, 32, 64, 128)"
         )
+    if m.arch == "upconv" and (res % 4 or res < 8 or res > 128):
+        raise DcganError(
+            f"model.resolution={res} is not supported by model.arch=upconv: it upsamples a (resolution/4)-sized map "
+            "twice, so use a multiple of 4 from 8 to 128 (28, as the Keras MNIST tutorial: --set model.resolution=28)"
+        )
     if m.channels not in (1, 3):
         raise DcganError(f"model.channels={m.channels}: use 1 (grey) or 3 (RGB)")
     if m.z_dist not in ("uniform", "normal"):
@@ -286,6 +302,8 @@ def validate(cfg: Config) -> None:
         raise DcganError("train.log_every and train.checkpoint_every must be >= 1")
     if not 0 <= t.ema_decay < 1:
         raise DcganError(f"train.ema_decay={t.ema_decay}: use 0 (off) or a value in (0, 1)")
+    if not 0 <= t.diversity_warn < 1:
+        raise DcganError(f"train.diversity_warn={t.diversity_warn}: use 0 (never warn) or a ratio in (0, 1)")
     if t.eval_every < 0 or (t.eval_every > 0 and t.eval_samples < 10):
         raise DcganError("train.eval_every must be >= 0 and train.eval_samples >= 10")
     if t.samples_per_grid < 1:

@@ -20,6 +20,9 @@ def add_parser(sub):
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--device", default="auto")
     p.add_argument("--no-ema", action="store_true", help="use the raw generator even if the checkpoint has an EMA copy")
+    p.add_argument("--class", dest="class_index", type=int, help="class-conditional checkpoints: draw only this class")
+    p.add_argument("--per-class", type=int, default=0, metavar="N",
+                   help="class-conditional checkpoints: N images of every class, one class per grid row (replaces --n)")
     return p
 
 
@@ -31,16 +34,23 @@ def run(args) -> int:
     if args.out and not args.out.endswith(".npz"):
         raise DcganError(f"--out '{args.out}' must end in .npz")
     from dcgan.images import save_grid
+    from dcgan.models.conditional import sampling_labels
     from dcgan.sampling import generate, save_npz, seeded_z
     from dcgan.training.checkpoint import load_generator
     from dcgan.training.runtime import resolve_device
 
     generator, cfg = load_generator(args.checkpoint, resolve_device(args.device), use_ema=not args.no_ema)
-    z = seeded_z(args.seed, args.n, cfg.model.z_dim, cfg.model.z_dist)
-    images = generate(generator, z, batch_size=args.batch_size, bn=args.bn)
+    try:
+        labels = sampling_labels(cfg.model.num_classes, args.n, args.class_index, args.per_class)
+    except ValueError as exc:
+        raise DcganError(f"--class/--per-class with '{args.checkpoint}': {exc}") from None
+    n = args.n if labels is None else len(labels)
+    z = seeded_z(args.seed, n, cfg.model.z_dim, cfg.model.z_dist)
+    images = generate(generator, z, batch_size=args.batch_size, bn=args.bn, labels=labels)
     if args.out:
-        print(f"wrote {save_npz(images, args.out)} ({args.n} images, uint8 NHWC, key arr_0)", file=sys.stderr)
+        print(f"wrote {save_npz(images, args.out)} ({n} images, uint8 NHWC, key arr_0)", file=sys.stderr)
     if args.grid:
-        shown = images[:256]
-        print(f"wrote {save_grid(shown, args.grid, scale=2 if cfg.model.resolution <= 32 else 1)}", file=sys.stderr)
+        shown = images[: max(256, len(images) if args.per_class > 0 else 0)]
+        nrow = {"nrow": args.per_class} if args.per_class > 0 and args.class_index is None else {}
+        print(f"wrote {save_grid(shown, args.grid, scale=2 if cfg.model.resolution <= 32 else 1, **nrow)}", file=sys.stderr)
     return 0

@@ -13,6 +13,8 @@ def add_parser(sub):
                        "Config: defaults -> --preset -> --config FILE -> --set key=value.")
     p.add_argument("--config", help="YAML or JSON file of config sections (model/data/train)")
     p.add_argument("--preset", choices=["paper", "pytorch"], help="architecture preset (default: pytorch)")
+    p.add_argument("--arch", help="network family, same as --set model.arch=NAME: dcgan (the paper's, default) or "
+                   "upconv (the Keras MNIST tutorial's upsample+conv model, 28 px)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config value, e.g. --set train.epochs=2 (repeatable)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
@@ -25,6 +27,8 @@ def resolve(args):
     overrides = parse_overrides(args.overrides)
     if args.preset:
         overrides["preset"] = args.preset
+    if args.arch:
+        overrides["model.arch"] = args.arch
     if args.resume:
         from dcgan.training.checkpoint import checkpoint_config, load_checkpoint
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import torch
@@ -9,12 +10,16 @@ from torch import nn
 
 from dcgan import DcganError
 from dcgan.config import ModelConfig
+from dcgan.models.conditional import ClassAwareDiscriminator, ConditionalGenerator
 from dcgan.models.dcgan import Discriminator, Generator
 from dcgan.models.init import init_weights
+from dcgan.models.mean_channel import MeanChannelDiscriminator
+from dcgan.models.mnist_upconv import UpconvDiscriminator, UpconvGenerator
 
 # name -> (generator factory, discriminator factory)
 ARCHITECTURES: dict[str, tuple[Callable[[ModelConfig], nn.Module], Callable[[ModelConfig], nn.Module]]] = {
     "dcgan": (Generator, Discriminator),
+    "upconv": (UpconvGenerator, UpconvDiscriminator),  # the Keras tutorials' MNIST model (mnist_upconv.py)
 }
 
 
@@ -29,11 +34,25 @@ def _factories(cfg: ModelConfig):
 
 
 def build_generator(cfg: ModelConfig) -> nn.Module:
-    return _factories(cfg)[0](cfg)
+    """The arch's G; with ``num_classes > 0`` wrapped to take a label (models/conditional.py)."""
+    make_g = _factories(cfg)[0]
+    if cfg.num_classes > 0:
+        return ConditionalGenerator(cfg, make_g(dataclasses.replace(cfg, z_dim=cfg.z_dim + cfg.num_classes)))
+    return make_g(cfg)
 
 
 def build_discriminator(cfg: ModelConfig) -> nn.Module:
-    return _factories(cfg)[1](cfg)
+    """The arch's D; optionally fed the batch-mean channel (models/mean_channel.py) and given an
+    auxiliary class head (models/conditional.py). A registered D must offer ``features(x)`` and a
+    ``head`` mapping the last feature map to one logit for these wrappers."""
+    make_d = _factories(cfg)[1]
+    if not cfg.mean_channel:
+        d = make_d(cfg)
+    else:
+        d = MeanChannelDiscriminator(cfg, make_d(dataclasses.replace(cfg, channels=2 * cfg.channels)))
+    if cfg.num_classes > 0:
+        d = ClassAwareDiscriminator(cfg, d)
+    return d
 
 
 def build_models(cfg: ModelConfig, seed: int = 0) -> tuple[nn.Module, nn.Module]:

@@ -32,11 +32,13 @@ from dcgan.data.loader import BatchStream
 from dcgan.data.types import to_model_range
 from dcgan.images import save_grid
 from dcgan.models import build_models
+from dcgan.models.ema import GeneratorEMA
 from dcgan.sampling import generate, sample_z, seeded_z
 from dcgan.training.checkpoint import load_checkpoint, save_checkpoint
 from dcgan.training.distributed import all_reduce_mean, barrier, convert_batchnorm, init_distributed, shutdown, wrap
+from dcgan.training.diversity import DiversityMonitor, real_reference_batch
 from dcgan.training.runtime import resolve_device, resolve_precision
-from dcgan.training.step import STAT_NAMES, GANStep
+from dcgan.training.step import GANStep
 
 FIXED_NOISE_SEED_OFFSET = 10_007  # the grid's noise is derived from the run seed, never stored
 
@@ -140,6 +142,17 @@ def _restore_rng(state: dict[str, Any], z_rng: torch.Generator) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def _checked_labels(labels: torch.Tensor, num_classes: int, data_name: str) -> torch.Tensor:
+    """The batch's labels, refused (on the CPU, no device sync) when outside [0, num_classes)."""
+    labels = torch.as_tensor(labels)
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+        raise DcganError(
+            f"model.num_classes={num_classes} needs labels in [0, {num_classes}) but data '{data_name}' gave "
+            f"labels from {int(labels.min())} to {int(labels.max())} (-1: the data has no labels)"
+        )
+    return labels.long()
+
+
 def _all_finite(*modules: torch.nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for m in modules for p in m.parameters())
 
@@ -186,6 +199,7 @@ def train(
     opt_g = torch.optim.Adam(G.parameters(), lr=t.lr_g, **adam_kwargs)
     opt_d = torch.optim.Adam(D.parameters(), lr=t.lr_d, **adam_kwargs)
     z_rng = torch.Generator().manual_seed(t.seed + 1)
+    ema = GeneratorEMA(G, t.ema_decay) if t.ema_decay > 0 else None  # models/ema.py; updated after each G step
 
     step, cursor = 0, 0
     if state is not None:
@@ -195,12 +209,16 @@ def train(
         opt_d.load_state_dict(state["opt_d"])
         _restore_rng(state["rng"], z_rng)
         step, cursor = int(state["step"]), int(state["cursor"])
+        if ema is not None:
+            ema.load_state_dict(state.get("generator_ema") or state["generator"], num_updates=step)
+    sampler = ema.module if ema is not None else G  # what grids, diversity and evaluation look at
 
     # The step calls wrapped modules (DDP, torch.compile); G and D themselves are what we save.
     g_run, d_run = wrap(G, ctx, device), wrap(D, ctx, device)
     if t.compile:
         g_run, d_run = torch.compile(g_run), torch.compile(d_run)
-    step_fn = GANStep(g_run, d_run, opt_g, opt_d, precision, t.channels_last, discriminator_for_g=D)
+    num_classes = cfg.model.num_classes
+    step_fn = GANStep(g_run, d_run, opt_g, opt_d, precision, t.channels_last, discriminator_for_g=D, num_classes=num_classes)
     fixed_z = seeded_z(t.seed + FIXED_NOISE_SEED_OFFSET, t.samples_per_grid, cfg.model.z_dim, cfg.model.z_dist)
     log = MetricsLog(run_dir, t.tensorboard and ctx.is_main) if ctx.is_main else None
     steps_total = total_steps(cfg, stream.batches_per_epoch)
@@ -208,7 +226,7 @@ def train(
     def write_grid(name: str) -> None:
         if not ctx.is_main:
             return
-        images = generate(G, fixed_z, bn="running")
+        images = generate(sampler, fixed_z, bn="running")
         save_grid(images, run_dir / "samples" / f"{name}.png", scale=2 if cfg.model.resolution <= 32 else 1)
         if log is not None:
             log.image("samples/fixed_noise", images, step)
@@ -224,6 +242,7 @@ def train(
             {
                 "config": cfg.to_dict(),
                 "generator": G.state_dict(),
+                **({"generator_ema": ema.state_dict()} if ema is not None else {}),
                 "discriminator": D.state_dict(),
                 "opt_g": opt_g.state_dict(),
                 "opt_d": opt_d.state_dict(),
@@ -246,7 +265,7 @@ def train(
 
     def evaluate() -> None:
         nonlocal best_fid
-        record = {"step": step, **evaluator(G), "time": time.time()}
+        record = {"step": step, **evaluator(sampler), "time": time.time()}
         if log is not None:
             log.scalars(record)
         if record["fid"] < best_fid:
@@ -263,8 +282,10 @@ def train(
         f"steps={steps_total} ({stream.batches_per_epoch} batches/epoch) run_dir={run_dir}",
         file=sys.stderr,
         )
+    # Collapse diagnostic (training/diversity.py): fixed-noise samples vs a fixed real batch, per tick.
+    diversity = DiversityMonitor(real_reference_batch(dataset, t.samples_per_grid, t.seed), t.diversity_warn) if ctx.is_main else None
     batches = stream.batches(cursor)
-    stat_sum = torch.zeros(len(STAT_NAMES), device=device)
+    stat_sum = torch.zeros(len(step_fn.stat_names), device=device)
     stat_count, tick_start, tick_images = 0, time.perf_counter(), 0
     last: dict[str, Any] = {}
     interrupted = False
@@ -282,8 +303,10 @@ def train(
                 "Try a lower learning rate or fp32 precision."
             )
         elapsed = time.perf_counter() - tick_start
-        last = {"step": step, "epoch": round(cursor / stream.batches_per_epoch, 4), **dict(zip(STAT_NAMES, values))}
+        last = {"step": step, "epoch": round(cursor / stream.batches_per_epoch, 4), **dict(zip(step_fn.stat_names, values))}
         last["images_per_s"] = ctx.world_size * tick_images / elapsed if elapsed > 0 else 0.0
+        if diversity is not None:
+            last["diversity"] = diversity(generate(sampler, fixed_z, bn="running"), step)
         last["time"] = time.time()
         if log is not None:
             log.scalars(last)
@@ -302,16 +325,22 @@ def train(
             while step < steps_total:
                 if stop.requested:
                     raise KeyboardInterrupt
-                reals, zs = [], []
+                reals, zs, ys, y_fakes = [], [], [], []
                 epoch_before = cursor // stream.batches_per_epoch
                 for _ in range(t.d_steps):
-                    cursor, images, _labels = next(batches)
+                    cursor, images, labels = next(batches)
                     cursor += 1
                     reals.append(to_model_range(images.to(device, non_blocking=True)))
                     # Every rank draws the global batch of z and keeps its slice (see distributed.py).
                     z = sample_z(t.batch_size * ctx.world_size, cfg.model.z_dim, cfg.model.z_dist, z_rng)
                     zs.append(z[ctx.rank * t.batch_size : (ctx.rank + 1) * t.batch_size].to(device, non_blocking=True))
-                stats = step_fn(reals, zs)
+                    if num_classes > 0:  # class-aware: real labels, and uniform labels for the fakes
+                        ys.append(_checked_labels(labels, num_classes, cfg.data.name).to(device, non_blocking=True))
+                        y = torch.randint(0, num_classes, (t.batch_size * ctx.world_size,), generator=z_rng)
+                        y_fakes.append(y[ctx.rank * t.batch_size : (ctx.rank + 1) * t.batch_size].to(device, non_blocking=True))
+                stats = step_fn(reals, zs, ys, y_fakes) if num_classes > 0 else step_fn(reals, zs)
+                if ema is not None:
+                    ema.update(G)
                 step += 1
                 stat_sum += stats.as_tensor()
                 stat_count += 1

@@ -17,3 +17,9 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> 
 
 def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits.float()).mean()
+
+
+def classification_loss(class_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """AC-GAN's auxiliary term (models/conditional.py): cross-entropy of the class logits (N, K)
+    against labels (N,), in float32. D minimises it on real and fake images, G on its fakes."""
+    return F.cross_entropy(class_logits.float(), labels.long())

@@ -9,6 +9,11 @@ The G step reuses the fake batch of the last D step (as the PyTorch example does
 generator forward pass. D's parameters are frozen during the G step, so no weight gradients
 are computed for them. Statistics are returned as device tensors: reading them forces a
 host-device synchronisation, so the loop reads them only at logging ticks.
+
+Class-aware variant (``num_classes > 0``, AC-GAN; models/conditional.py): G gets the fake
+labels, D's output carries class logits after its real/fake logit, and both losses add the
+auxiliary cross-entropy (D: on real images with their labels and on fakes with theirs; G: on
+its fakes).
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dcgan.training.losses import discriminator_loss, generator_loss
+from dcgan.models.conditional import split_logits
+from dcgan.training.losses import classification_loss, discriminator_loss, generator_loss
 from dcgan.training.runtime import Precision
 
 
@@ -28,12 +34,16 @@ class StepStats:
     loss_g: torch.Tensor
     d_real: torch.Tensor  # mean D(x), a probability
     d_fake: torch.Tensor  # mean D(G(z)) seen by the D step
+    loss_cls: torch.Tensor | None = None  # class-aware D: auxiliary cross-entropy on real images
+    acc_real: torch.Tensor | None = None  # class-aware D: its accuracy on real images' labels
 
     def as_tensor(self) -> torch.Tensor:
-        return torch.stack([self.loss_d, self.loss_g, self.d_real, self.d_fake]).detach()
+        extra = [self.loss_cls, self.acc_real] if self.loss_cls is not None else []
+        return torch.stack([self.loss_d, self.loss_g, self.d_real, self.d_fake, *extra]).detach()
 
 
 STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")
+CLASS_STAT_NAMES = ("loss_cls", "acc_real")
 
 
 def set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -53,8 +63,12 @@ class GANStep:
         precision: Precision,
         channels_last: bool = False,
         discriminator_for_g: nn.Module | None = None,
+        num_classes: int = 0,
     ):
         self.G, self.D, self.opt_g, self.opt_d = generator, discriminator, opt_g, opt_d
+        self.num_classes = num_classes
+        self.stat_names = STAT_NAMES + (CLASS_STAT_NAMES if num_classes > 0 else ())
+        self.class_stats: tuple[torch.Tensor, torch.Tensor] | None = None  # set by a class-aware D step
         # Under DDP the G step must bypass D's wrapper: D is frozen there and not updated,
         # so there is nothing of D's to all-reduce (and DDP would wait for its gradients).
         self.D_for_g = discriminator_for_g if discriminator_for_g is not None else discriminator
@@ -64,13 +78,20 @@ class GANStep:
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
 
-    def _d_step(self, real: torch.Tensor, z: torch.Tensor, keep_graph: bool) -> tuple[torch.Tensor, ...]:
+    def _d_step(
+        self, real: torch.Tensor, z: torch.Tensor, keep_graph: bool, y_real=None, y_fake=None
+    ) -> tuple[torch.Tensor, ...]:
         with self.precision.autocast(), torch.set_grad_enabled(keep_graph):
-            fake = self.G(z)  # the G step reuses the last fake, so only that one keeps its graph
+            # the G step reuses the last fake, so only that one keeps its graph
+            fake = self.G(z) if y_fake is None else self.G(z, y_fake)
         with self.precision.autocast():
-            real_logits = self.D(real.contiguous(memory_format=self.memory_format))
-            fake_logits = self.D(fake.detach())
+            real_logits, real_cls = split_logits(self.D(real.contiguous(memory_format=self.memory_format)))
+            fake_logits, fake_cls = split_logits(self.D(fake.detach()))
         loss_d = discriminator_loss(real_logits, fake_logits)
+        if real_cls is not None:
+            loss_cls = classification_loss(real_cls, y_real)
+            loss_d = loss_d + loss_cls + classification_loss(fake_cls, y_fake)
+            self.class_stats = (loss_cls.detach(), (real_cls.detach().argmax(1) == y_real).float().mean())
         self.opt_d.zero_grad(set_to_none=True)
         self.scaler_d.scale(loss_d).backward()
         self.scaler_d.step(self.opt_d)
@@ -79,12 +100,14 @@ class GANStep:
         d_fake = torch.sigmoid(fake_logits.detach().float()).mean()
         return fake, loss_d.detach(), d_real, d_fake
 
-    def _g_step(self, fake: torch.Tensor) -> torch.Tensor:
+    def _g_step(self, fake: torch.Tensor, y_fake: torch.Tensor | None = None) -> torch.Tensor:
         set_requires_grad(self.D, False)
         try:
             with self.precision.autocast():
-                logits = self.D_for_g(fake)
+                logits, fake_cls = split_logits(self.D_for_g(fake))
             loss_g = generator_loss(logits)
+            if fake_cls is not None:
+                loss_g = loss_g + classification_loss(fake_cls, y_fake)
             self.opt_g.zero_grad(set_to_none=True)
             self.scaler_g.scale(loss_g).backward()
             self.scaler_g.step(self.opt_g)
@@ -93,10 +116,24 @@ class GANStep:
             set_requires_grad(self.D, True)
         return loss_g.detach()
 
-    def __call__(self, real_batches: list[torch.Tensor], z_batches: list[torch.Tensor]) -> StepStats:
+    def __call__(
+        self,
+        real_batches: list[torch.Tensor],
+        z_batches: list[torch.Tensor],
+        label_batches: list[torch.Tensor] | None = None,
+        fake_label_batches: list[torch.Tensor] | None = None,
+    ) -> StepStats:
+        """One entry per D step; with ``num_classes > 0`` also the real images' labels and the
+        labels the fakes are made for (int64 (N,) on the device)."""
         assert len(real_batches) == len(z_batches) >= 1
+        if self.num_classes > 0 and (label_batches is None or fake_label_batches is None):
+            raise ValueError("a class-aware step needs label_batches and fake_label_batches")
+        ys = label_batches or [None] * len(real_batches)
+        y_fakes = fake_label_batches or [None] * len(real_batches)
         last = len(real_batches) - 1
-        for i, (real, z) in enumerate(zip(real_batches, z_batches)):
-            fake, loss_d, d_real, d_fake = self._d_step(real, z, keep_graph=i == last)
-        loss_g = self._g_step(fake)
+        for i, (real, z, y, y_fake) in enumerate(zip(real_batches, z_batches, ys, y_fakes)):
+            fake, loss_d, d_real, d_fake = self._d_step(real, z, keep_graph=i == last, y_real=y, y_fake=y_fake)
+        loss_g = self._g_step(fake, y_fakes[-1])
+        if self.num_classes > 0:
+            return StepStats(loss_d, loss_g, d_real, d_fake, *self.class_stats)
         return StepStats(loss_d, loss_g, d_real, d_fake)
