@@ -29,7 +29,9 @@ def add_parser(sub):
     p.add_argument("--no-standardize", action="store_true", help="fit the SVM on raw (not standardised) features")
     p.add_argument("--kmeans-k", type=int, default=1600, help="K-means centroids (default 1600: 6400 features)")
     p.add_argument("--kmeans-patches", type=int, default=100_000, help="random patches K-means is fitted on")
-    p.add_argument("--cnn-steps", type=int, default=2000, help="max training steps of the supervised CNN")
+    p.add_argument("--cnn-steps", type=int, default=1000, help="max training steps (batch 64) of the supervised CNN")
+    p.add_argument("--cnn-draws", type=int, default=3, help="few-label draws for the CNN (the first of the same draws; "
+                   "default 3, as each is a CNN training run)")
     p.add_argument("--max-train", type=int, default=0, help="use a random subset of this many training images")
     p.add_argument("--max-test", type=int, default=0, help="use a random subset of this many test images")
     p.add_argument("--seed", type=int, default=0)
@@ -63,8 +65,8 @@ def run(args) -> int:
         methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()),
         labels_per_class=args.labels_per_class, draws=args.draws, full=not args.no_full, c_grid=grid,
         max_train=args.max_train, max_test=args.max_test, standardize=not args.no_standardize, solver=args.solver,
-        kmeans_k=args.kmeans_k, kmeans_patches=args.kmeans_patches, cnn_max_steps=args.cnn_steps, device=args.device,
-        seed=args.seed,
+        kmeans_k=args.kmeans_k, kmeans_patches=args.kmeans_patches, cnn_max_steps=args.cnn_steps,
+        cnn_draws=args.cnn_draws, device=args.device, seed=args.seed,
     )
     out = Path(args.out) if args.out else default_out(args.checkpoint)
     rows, meta = run_classification(settings, out, log=lambda msg: print(msg, file=sys.stderr, flush=True))

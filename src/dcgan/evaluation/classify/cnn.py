@@ -47,7 +47,7 @@ class SupervisedCNN(ClassifierMixin, BaseEstimator):
     """Fit on uint8 images (N, C, H, W) and labels; ``eval_set=(images, labels)`` selects the best step."""
 
     def __init__(self, model_cfg: ModelConfig | None = None, lr: float = 1e-3, batch_size: int = 64,
-                 epochs: float = 50, max_steps: int = 2000, eval_every: int = 200, patience: int = 4,
+                 epochs: float = 50, max_steps: int = 1000, eval_every: int = 200, patience: int = 4,
                  device: str = "cpu", seed: int = 0):
         self.model_cfg = model_cfg
         self.lr = lr

@@ -50,7 +50,8 @@ class ClassifySettings:
     bn_images: int = 0  # images for the BatchNorm population statistics (0: all training images)
     kmeans_k: int = 1600
     kmeans_patches: int = 100_000
-    cnn_max_steps: int = 2000
+    cnn_max_steps: int = 1000
+    cnn_draws: int = 3  # the CNN trains once per draw (minutes each on a CPU): the first draws only
     batch_size: int = 256
     device: str = "auto"
     seed: int = 0
@@ -142,7 +143,8 @@ def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
     for method in s.methods:
         row = Row(method, METHODS[method])
         if method == "cnn":
-            result = cnn_protocol(images, labels, test_images, test_labels, n_val, make_cnn, **few)
+            cnn_few = dict(few, draws=min(s.draws, s.cnn_draws))
+            result = cnn_protocol(images, labels, test_images, test_labels, n_val, make_cnn, **cnn_few)
         else:
             start = time.perf_counter()
             transformer = _transformer(method, s, discriminator, cfg.model, device).fit(images)

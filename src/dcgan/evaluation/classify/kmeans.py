@@ -69,12 +69,18 @@ def kmeans(x: torch.Tensor, k: int, iterations: int, generator: torch.Generator,
     return centroids
 
 
-def quadrant_sum(maps: torch.Tensor) -> torch.Tensor:
-    """(N, h, w, K) -> (N, 4K): sums over the four quadrants (split at round(h/2), round(w/2))."""
-    h, w = maps.shape[1], maps.shape[2]
+def quadrant_matrix(h: int, w: int) -> torch.Tensor:
+    """(4, h*w) 0/1 matrix selecting the quadrants [TL, TR, BL, BR] (split at round(h/2), round(w/2))."""
     hh, hw = int(round(h / 2)), int(round(w / 2))
-    quads = [maps[:, :hh, :hw], maps[:, :hh, hw:], maps[:, hh:, :hw], maps[:, hh:, hw:]]
-    return torch.cat([q.sum((1, 2)) for q in quads], dim=1)
+    rows, cols = torch.arange(h).repeat_interleave(w), torch.arange(w).repeat(h)
+    quadrant = (rows >= hh).long() * 2 + (cols >= hw).long()
+    return torch.nn.functional.one_hot(quadrant, 4).T.float()
+
+
+def quadrant_sum(maps: torch.Tensor) -> torch.Tensor:
+    """(N, h, w, K) -> (N, 4K): sums over the four quadrants, as one batched matrix product."""
+    n, h, w, k = maps.shape
+    return (quadrant_matrix(h, w).to(maps.dtype) @ maps.reshape(n, h * w, k)).reshape(n, 4 * k)
 
 
 class KMeansFeatures(TransformerMixin, BaseEstimator):
@@ -119,8 +125,10 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         for i in range(0, n, self.batch_size):
             batch = images[i : i + self.batch_size]
             x = (normalise_patches(extract_patches(batch, self.rf)) - self.mean_) @ self.whiten_  # (B, L, d)
-            d2 = (x.pow(2).sum(-1, keepdim=True) - 2 * x @ self.centroids_.T + c_sq).clamp_min_(0)
-            z = d2.sqrt_()
-            act = torch.relu_(z.mean(-1, keepdim=True) - z)  # triangle activation
+            x = x.reshape(-1, x.shape[-1])
+            # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2 with one matrix product, then in place (memory-bound).
+            z = torch.addmm(c_sq, x, self.centroids_.T, alpha=-2).add_(x.pow(2).sum(1, keepdim=True))
+            z = z.clamp_min_(0).sqrt_()
+            act = torch.sub(z.mean(1, keepdim=True), z, out=z).relu_()  # triangle activation
             out[i : i + len(batch)] = quadrant_sum(act.view(len(batch), out_h, out_w, -1)).numpy()
         return out

@@ -115,6 +115,10 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = Xt.shape[1]
         return self
 
+    def __getstate__(self):
+        # Copies and pickles leave out the per-matrix cache (the Gram matrix alone is D^2 doubles).
+        return {k: v for k, v in self.__dict__.items() if k != "_stats_cache"}
+
     def _cached(self, X: torch.Tensor, name: str, compute):
         """Per-matrix statistics, reused while refitting on the same matrix (the C search)."""
         key = (X.data_ptr(), tuple(X.shape), str(X.device), self.standardize, self.precondition_rows)

@@ -55,10 +55,13 @@ def markdown(rows: list[Row], meta: dict[str, Any]) -> str:
     ]
     for row in rows:
         few_cell = "—" if row.few_label_mean is None else f"{_pct(row.few_label_mean)} (±{100 * row.few_label_std:.1f}%)"
+        if row.few_label and len(row.few_label) != r:
+            few_cell += f" [{len(row.few_label)} draw{'s' if len(row.few_label) > 1 else ''}]"
         dim = "—" if row.feature_dim is None else str(row.feature_dim)
         c = "—" if row.C is None else f"{row.C:g}"
-        lines.append(f"| {row.model} | {_pct(row.accuracy)} | {few_cell} | {dim} | {c} | "
-                     f"{row.extract_seconds:.1f} | {row.classifier_seconds:.1f} |")
+        extract = "—" if row.feature_dim is None else f"{row.extract_seconds:.1f}"
+        lines.append(f"| {row.model} | {_pct(row.accuracy)} | {few_cell} | {dim} | {c} | {extract} | "
+                     f"{row.classifier_seconds:.1f} |")
     notes = [
         "",
         f"Data: {meta.get('data')} ({meta.get('n_train')} train images, of which {meta.get('n_val')} validation; "
