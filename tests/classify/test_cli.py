@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
+
 from dcgan.cli import main
 
 
@@ -39,3 +41,26 @@ def test_classify_default_out_and_errors(tiny_run, idx_folder, tmp_path, capsys)
     assert "unknown method" in capsys.readouterr().err
     assert main(["classify", "--checkpoint", str(tiny_run), "--data", str(idx_folder), "--methods", "pixels",
                  "--labels-per-class", "1000"]) == 2
+
+
+def test_transfer_to_an_rgb_folder_at_another_resolution(tiny_run, tmp_path):
+    # A DCGAN trained on 16 px grey digits, evaluated on 24 px RGB images of another dataset: the
+    # registry converts the images to the checkpoint's geometry (the paper: ImageNet -> CIFAR-10).
+    from PIL import Image
+
+    from dcgan.evaluation.classify.experiment import ClassifySettings, run_classification
+
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 60), ("test", 20)):
+        for cls, colour in enumerate(((200, 30, 30), (30, 200, 30), (30, 30, 200))):
+            folder = tmp_path / "rgb" / split / f"c{cls}"
+            folder.mkdir(parents=True)
+            for i in range(n):
+                pixels = np.clip(np.array(colour) * rng.uniform(0.5, 1.2) + rng.normal(0, 20, (24, 24, 3)), 0, 255)
+                Image.fromarray(pixels.astype(np.uint8)).save(folder / f"{i}.png")
+    settings = ClassifySettings(checkpoint=str(tiny_run), data=str(tmp_path / "rgb"), methods=("dcgan", "pixels"),
+                                labels_per_class=5, draws=2, c_grid=(0.01, 1.0), device="cpu")
+    rows, meta = run_classification(settings)
+    assert (meta["resolution"], meta["channels"], meta["n_train"], meta["n_test"]) == (16, 1, 180, 60)
+    assert rows[0].feature_dim == (8 + 16) * 16 and rows[1].feature_dim == 16 * 16
+    assert all(0 <= row.accuracy <= 1 for row in rows)

@@ -34,10 +34,14 @@ class DiscriminatorClassifier(nn.Module):
         super().__init__()
         from dcgan.models.registry import build_discriminator
 
-        self.body = build_discriminator(model_cfg)
-        last = self.body.head.in_channels
-        self.body.head = nn.Identity()  # the GAN head is not used
-        self.head = nn.Conv2d(last, num_classes, 4, 1, 0)
+        self.body = build_discriminator(model_cfg).eval()
+        if isinstance(getattr(self.body, "head", None), nn.Module):
+            self.body.head = nn.Identity()  # the GAN head is not used
+        size = (model_cfg.channels, model_cfg.resolution, model_cfg.resolution)
+        with torch.no_grad():
+            last = self.body.features(torch.zeros(2, *size))[-1]
+        # A dense layer on the flattened last map, written as a valid convolution (as D's own head).
+        self.head = nn.Conv2d(last.shape[1], num_classes, last.shape[-1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body.features(x)[-1]).flatten(1)

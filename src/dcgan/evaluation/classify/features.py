@@ -98,10 +98,16 @@ def estimate_population_statistics(
     return count
 
 
-def feature_dimension(discriminator: nn.Module, grid: int = 4) -> int:
-    """Length of the concatenated feature vector: (sum of conv widths) * grid**2."""
-    widths = [m.out_channels for block in discriminator.blocks for m in block if isinstance(m, nn.Conv2d)]
-    return sum(widths) * grid * grid
+@torch.no_grad()
+def feature_dimension(discriminator: nn.Module, image_shape: tuple[int, int, int], grid: int = 4) -> int:
+    """Length of the concatenated feature vector, (sum of conv widths) * grid**2 for the DCGAN D,
+    found by one pass in eval mode (so any registered architecture with ``features`` works)."""
+    was_training = discriminator.training
+    discriminator.eval()
+    device = next(discriminator.parameters()).device
+    dim = pool_to_grid(discriminator.features(torch.zeros(2, *image_shape, device=device)), grid).shape[1]
+    discriminator.train(was_training)
+    return dim
 
 
 class DiscriminatorFeatures(TransformerMixin, BaseEstimator):
@@ -158,7 +164,7 @@ class DiscriminatorFeatures(TransformerMixin, BaseEstimator):
                 module, module.features, batches(images[order[:usable]], self.batch_size, device)
             )
         self.discriminator_ = module
-        self.n_features_out_ = feature_dimension(module, self.grid)
+        self.n_features_out_ = feature_dimension(module, tuple(images.shape[1:]), self.grid)
         return self
 
     @torch.no_grad()
