@@ -52,8 +52,8 @@ class TrainConfig:
     """The recipe (paper §4) and the mechanics of a run."""
 
     batch_size: int = 128
-    lr_d: float = 2e-4
-    lr_g: float = 2e-4
+    lr_d: float = 2e-4  # Adam learning rates, separate for D and G (paper: both 2e-4)
+    lr_g: float = 2e-4  # the notes: a lower lr_g (e.g. 1e-4), with d_steps > 1, when D cannot follow G
     beta1: float = 0.5
     beta2: float = 0.999
     weight_decay: float = 0.0  # L2 penalty added to the gradient (authors' code: 1e-5)

@@ -101,9 +101,10 @@ def test_plain_run_has_every_section_and_names_missing_commands(run_copy):
         copy = index.parent / "assets" / "run" / "samples" / grid.path.name
         assert copy.read_bytes() == grid.path.read_bytes()
 
-    # Curves: one plot for the losses, one for D(x)/D(G(z)), one for throughput; real PNGs.
+    # Curves: one plot for the losses, one for D(x)/D(G(z)), one for throughput, one for the
+    # sample-diversity diagnostic (training/diversity.py); real PNGs.
     curve_imgs = re.findall(r'<img src="([^"]+)"', section(text, "curves"))
-    assert len(curve_imgs) == 3
+    assert len(curve_imgs) == 4
     for src in curve_imgs:
         with Image.open(index.parent / unquote(src)) as img:
             assert img.format == "PNG" and img.width > 300

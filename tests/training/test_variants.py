@@ -102,3 +102,28 @@ def test_cli_arch_option(capsys):
     assert main(["train", "--dry-run", "--arch", "upconv"]) == 0
     cfg = json.loads(capsys.readouterr().out)
     assert cfg["model"]["arch"] == "upconv" and cfg["model"]["resolution"] == 28
+
+
+def test_variants_benchmark_smoke(idx_folder, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "variants.py"
+    spec = importlib.util.spec_from_file_location("variants_benchmark", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "res" / "variants.json"
+    args = ["--data", "mnist", "--data-path", str(idx_folder), "--variants", "dcgan", "class-aware", "--steps", "2",
+            "--g-width", "4", "--d-width", "4", "--batch-size", "16", "--n-samples", "40", "--n-reference", "60",
+            "--per-class", "2", "--runs-dir", str(tmp_path / "runs"), "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
+    assert module.main(args) == 0
+    summary = json.loads(out.read_text())
+    assert set(summary["variants"]) == {"dcgan", "class-aware"}
+    for entry in summary["variants"].values():
+        for which in ("raw", "ema"):
+            r = entry[which]
+            assert {"fid", "recall", "coverage", "tv_from_uniform"} <= set(r) and abs(sum(r["class_hist"]) - 1) < 1e-3
+    assert "label_agreement" in summary["variants"]["class-aware"]["raw"]
+    assert (tmp_path / "res" / "variants" / "class_histograms.png").is_file()
+    assert (tmp_path / "res" / "variants" / "class-aware-raw_per_class.png").is_file()
+    assert "| class-aware | ema |" in out.with_suffix(".md").read_text()

@@ -19,6 +19,7 @@ LABELS = {
     "d_real": "D(x), real images",
     "d_fake": "D(G(z)), samples",
     "images_per_s": "images / s",
+    "diversity": "fixed-noise sample diversity / real (collapse diagnostic; about 1 is healthy)",
 }
 # Series drawn together: (file stem, title, keys, y label, dashed reference line or None).
 GROUPS = [
