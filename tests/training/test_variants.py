@@ -127,3 +127,9 @@ def test_variants_benchmark_smoke(idx_folder, tmp_path):
     assert (tmp_path / "res" / "variants" / "class_histograms.png").is_file()
     assert (tmp_path / "res" / "variants" / "class-aware-raw_per_class.png").is_file()
     assert "| class-aware | ema |" in out.with_suffix(".md").read_text()
+
+
+def test_one_sample_grid_skips_the_diversity_diagnostic(idx_folder, tmp_path):
+    train(tiny_config(idx_folder, tmp_path / "run", **{"train.samples_per_grid": 1, "train.max_steps": 2}), progress=False)
+    last = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()][-1]
+    assert "loss_d" in last and "diversity" not in last

@@ -283,7 +283,8 @@ def train(
         file=sys.stderr,
         )
     # Collapse diagnostic (training/diversity.py): fixed-noise samples vs a fixed real batch, per tick.
-    diversity = DiversityMonitor(real_reference_batch(dataset, t.samples_per_grid, t.seed), t.diversity_warn) if ctx.is_main else None
+    with_diversity = ctx.is_main and t.samples_per_grid >= 2  # a pairwise distance needs two samples
+    diversity = DiversityMonitor(real_reference_batch(dataset, t.samples_per_grid, t.seed), t.diversity_warn) if with_diversity else None
     batches = stream.batches(cursor)
     stat_sum = torch.zeros(len(step_fn.stat_names), device=device)
     stat_count, tick_start, tick_images = 0, time.perf_counter(), 0
