@@ -161,6 +161,9 @@ def main() -> None:
     peak32 = matmul_peak(torch.float32, device)
     peak16 = matmul_peak(torch.bfloat16, device)
     print(f"device={device} threads={torch.get_num_threads()} matmul peak: fp32 {peak32:.0f} GFLOP/s, bf16 {peak16:.0f} GFLOP/s")
+    precision = resolve_precision(args.precision, device)
+    peak = peak16 if precision.name in ("bf16", "fp16") else peak32
+    print(f"project step precision: {precision.name} (compared with the {precision.name} matmul peak)")
     results = []
     for name in args.cases.split(","):
         r = bench_case(name, cases[name], args, device)
@@ -168,7 +171,7 @@ def main() -> None:
         print(
             f"{name:7s} reference {r['reference_images_per_s']:7.1f} img/s ({r['reference_gflops']:6.1f} GFLOP/s, "
             f"{100 * r['reference_gflops'] / peak32:4.1f}% of fp32 peak) | project {r['project_images_per_s']:7.1f} img/s "
-            f"({r['project_gflops']:6.1f} GFLOP/s, {100 * r['project_gflops'] / peak16:4.1f}% of bf16 peak) | "
+            f"({r['project_gflops']:6.1f} GFLOP/s, {100 * r['project_gflops'] / peak:4.1f}% of {precision.name} peak) | "
             f"speedup {r['speedup']:.2f}x",
             flush=True,
         )
@@ -176,7 +179,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"device": str(device), "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
             "threads": torch.get_num_threads(), "peak_fp32_gflops": peak32, "peak_bf16_gflops": peak16,
-            "options": {"precision": args.precision, "channels_last": args.channels_last, "compile": args.compile}}
+            "options": {"precision": precision.name, "channels_last": args.channels_last, "compile": args.compile}}
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     print(f"wrote {out}")
 
