@@ -32,5 +32,10 @@ if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
   echo "setup: installing torch==2.13.0" >&2
   .venv/bin/pip install -q torch==2.13.0
 fi
-.venv/bin/pip install -q -e ".[dev]" 2>&1 | grep -v -i "warning" || true
+# Quiet unless it fails; a failed install stops here with pip's own message.
+if ! log=$(.venv/bin/pip install -q -e ".[dev]" 2>&1); then
+  echo "$log" >&2
+  echo "setup: pip install -e .[dev] failed" >&2
+  exit 1
+fi
 .venv/bin/python -c "import dcgan, torch; print(f'setup: dcgan {dcgan.__version__}, torch {torch.__version__} ready in .venv')" >&2
