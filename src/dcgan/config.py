@@ -185,11 +185,12 @@ def set_value(cfg: Config, key: str, raw: Any) -> None:
     setattr(section, f.name, _coerce(key, raw, hints[f.name]))
 
 
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dict -> {"a.b.c": value}, the dotted keys ``--set`` uses."""
     flat: dict[str, Any] = {}
     for k, v in tree.items():
         if isinstance(v, dict):
-            flat.update(_flatten(v, f"{prefix}{k}."))
+            flat.update(flatten(v, f"{prefix}{k}."))
         else:
             flat[prefix + k] = v
     return flat
@@ -221,7 +222,7 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise DcganError(f"config file '{path}' could not be parsed: {exc}") from None
     if not isinstance(tree, dict):
         raise DcganError(f"config file '{path}' must hold a mapping of sections, got {type(tree).__name__}")
-    return _flatten(tree)
+    return flatten(tree)
 
 
 def resolve_config(
@@ -250,7 +251,7 @@ def resolve_config(
 def config_from_dict(tree: dict[str, Any]) -> Config:
     """Rebuild a resolved config (as saved in a run directory or checkpoint) exactly."""
     cfg = Config(preset=tree.get("preset", "pytorch"))
-    for key, value in _flatten({k: v for k, v in tree.items() if k != "preset"}).items():
+    for key, value in flatten({k: v for k, v in tree.items() if k != "preset"}).items():
         try:
             set_value(cfg, key, value)
         except DcganError:

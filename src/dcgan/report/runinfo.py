@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dcgan import DcganError
+from dcgan.config import flatten
 from dcgan.report import layout
 
 NON_SERIES_KEYS = {"step", "epoch", "time"}  # axes and stamps, not series to plot
@@ -25,16 +26,6 @@ def read_config(run_dir: Path) -> dict[str, Any]:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise DcganError(f"'{path}' is not valid JSON: {exc}") from exc
-
-
-def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in record.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[prefix + key] = value
-    return flat
 
 
 def read_metrics(run_dir: Path) -> tuple[list[dict[str, Any]], int]:
@@ -53,7 +44,7 @@ def read_metrics(run_dir: Path) -> tuple[list[dict[str, Any]], int]:
             bad += 1
             continue
         if isinstance(value, dict):
-            records.append(_flatten(value))
+            records.append(flatten(value))
         else:
             bad += 1
     return records, bad
