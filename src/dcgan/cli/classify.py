@@ -23,7 +23,8 @@ def add_parser(sub):
     p.add_argument("--methods", default="dcgan,random,pixels,kmeans,cnn",
                    help="comma-separated subset of dcgan,random,pixels,kmeans,cnn")
     p.add_argument("--no-full", action="store_true", help="skip the all-labels column")
-    p.add_argument("--c-grid", default="", help="comma-separated C values (default 1e-5,1e-4,...,1)")
+    p.add_argument("--c-grid", default="", help="comma-separated C values (default 1e-6,1e-5,...,1e-1; "
+                   "a C chosen at an edge is flagged in the table)")
     p.add_argument("--solver", choices=["lbfgs", "liblinear"], default="lbfgs",
                    help="SVM solver for the same objective: float32 L-BFGS (default) or scikit-learn's LinearSVC")
     p.add_argument("--no-standardize", action="store_true", help="fit the SVM on raw (not standardised) features")

@@ -20,7 +20,7 @@ import torch
 
 from dcgan import DcganError
 from dcgan.evaluation.classify.protocol import DEFAULT_C_GRID, order_for_validation, svm_protocol
-from dcgan.evaluation.classify.table import Row, write_table
+from dcgan.evaluation.classify.table import Row, grid_edge_choices, write_table
 
 METHODS = {
     "dcgan": "DCGAN discriminator + L2-SVM",
@@ -159,7 +159,9 @@ def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
         row.val_scores = {f"{c:g}": v for c, v in result.val_scores.items()}
         log(f"{method}: accuracy {row.accuracy}, few-label {row.few_label_mean} ± {row.few_label_std} "
             f"({result.seconds:.1f}s)")
+        if grid_edge_choices([row], s.c_grid):
+            log(f"{method}: warning: C chosen at the edge of the grid {list(s.c_grid)}; the optimum may lie outside it")
         rows.append(row)
-    if out_dir is not None:
-        write_table(rows, meta, out_dir)
+        if out_dir is not None:  # after every method, so a long run that is stopped keeps its finished rows
+            write_table(rows, meta, out_dir)
     return rows, meta

@@ -46,6 +46,17 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
+def grid_edge_choices(rows: list[Row], grid) -> list[str]:
+    """Methods whose chosen C (all labels or any draw) is the smallest or largest C tried.
+
+    The validation optimum may then lie outside the grid, so the row may understate the method.
+    """
+    if not grid:
+        return []
+    edges = {min(grid), max(grid)}
+    return [row.method for row in rows if any(c in edges for c in [row.C, *row.few_label_C] if c is not None)]
+
+
 def markdown(rows: list[Row], meta: dict[str, Any]) -> str:
     n, r = meta.get("labels_per_class", 0), meta.get("draws", 0)
     few = f"accuracy ({n} per class, {r} draws)" if n and r else "accuracy (few labels)"
@@ -69,6 +80,11 @@ def markdown(rows: list[Row], meta: dict[str, Any]) -> str:
         f"Checkpoint: {meta.get('checkpoint')} (trained on {meta.get('trained_on')}, step {meta.get('step')}).",
         "C chosen on the validation split carved from the training set; the test set only scores the chosen model.",
     ]
+    grid = meta.get("settings", {}).get("c_grid")
+    at_edge = grid_edge_choices(rows, grid)
+    if at_edge:
+        notes.append(f"C grid {', '.join(f'{c:g}' for c in grid)}; chosen at its edge for: {', '.join(at_edge)} "
+                     "(the optimum may lie outside the grid: widen --c-grid).")
     return "\n".join(lines + notes) + "\n"
 
 
