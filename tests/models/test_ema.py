@@ -58,3 +58,40 @@ def test_warmup_forgets_the_initialisation_fast():
 def test_rejects_bad_decay():
     with pytest.raises(ValueError):
         GeneratorEMA(_net(0), 1.0)
+
+
+def _generator(seed, z_dim=5):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(z_dim, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3), nn.BatchNorm1d(3))
+
+
+def test_standing_stats_are_the_average_of_the_models_own_activations():
+    from dcgan.models.ema import standing_batchnorm_stats_
+    from dcgan.sampling import sample_z
+
+    g = _generator(3)
+    g[1].running_mean.fill_(5.0)  # stale statistics, e.g. copied from another network
+    g[1].momentum = 0.1
+    standing_batchnorm_stats_(g.eval(), z_dim=5, z_dist="normal", batches=4, batch_size=32, seed=7)
+    rng = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        pre_bn = torch.stack([g[0](sample_z(32, 5, "normal", rng)) for _ in range(4)])
+    assert torch.allclose(g[1].running_mean, pre_bn.mean(dim=(0, 1)), atol=1e-5)
+    assert torch.allclose(g[1].running_var, pre_bn.var(dim=1, unbiased=True).mean(0), atol=1e-5)
+    assert g[1].momentum == 0.1 and not g.training  # mode and momentum restored
+
+
+def test_ema_samples_with_its_own_statistics_not_the_raw_generators():
+    from dcgan.models.ema import standing_batchnorm_stats_
+
+    g = _generator(4)
+    ema = GeneratorEMA(g, 0.9, standing_stats=lambda m: standing_batchnorm_stats_(m, 5, "normal", batches=2))
+    with torch.no_grad():
+        for p in g.parameters():
+            p.mul_(3.0)  # the average now differs from G
+        g[1].running_mean.fill_(100.0)
+    ema.update(g)
+    assert torch.equal(ema.module[1].running_mean, g[1].running_mean)  # copied until sampled
+    module = ema.for_sampling()
+    assert module[1].running_mean.abs().max() < 50  # re-estimated on the average's activations
+    assert ema.state_dict()["1.running_mean"].abs().max() < 50  # and saved that way

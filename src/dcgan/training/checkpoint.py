@@ -18,6 +18,7 @@ import torch
 
 from dcgan import DcganError
 from dcgan.config import Config, config_from_dict
+from dcgan.models.ema import standing_batchnorm_stats_
 from dcgan.models.registry import build_generator
 
 FORMAT = "dcgan-checkpoint"
@@ -71,6 +72,9 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu", use_ema
     state = load_checkpoint(path)
     cfg = checkpoint_config(state)
     generator = build_generator(cfg.model)
-    weights = state.get("generator_ema") if use_ema and state.get("generator_ema") else state["generator"]
-    generator.load_state_dict(weights)
-    return generator.to(device).eval(), cfg
+    averaged = bool(use_ema and state.get("generator_ema"))
+    generator.load_state_dict(state["generator_ema"] if averaged else state["generator"])
+    generator.to(device)
+    if averaged:  # its own BatchNorm statistics (models/ema.py), as training saved them
+        standing_batchnorm_stats_(generator, cfg.model.z_dim, cfg.model.z_dist)
+    return generator.eval(), cfg

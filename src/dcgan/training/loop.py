@@ -32,7 +32,7 @@ from dcgan.data.loader import BatchStream
 from dcgan.data.types import to_model_range
 from dcgan.images import save_grid
 from dcgan.models import build_models
-from dcgan.models.ema import GeneratorEMA
+from dcgan.models.ema import GeneratorEMA, standing_batchnorm_stats_
 from dcgan.sampling import generate, sample_z, seeded_z
 from dcgan.training.checkpoint import load_checkpoint, save_checkpoint
 from dcgan.training.distributed import all_reduce_mean, barrier, convert_batchnorm, init_distributed, shutdown, wrap
@@ -199,7 +199,10 @@ def train(
     opt_g = torch.optim.Adam(G.parameters(), lr=t.lr_g, **adam_kwargs)
     opt_d = torch.optim.Adam(D.parameters(), lr=t.lr_d, **adam_kwargs)
     z_rng = torch.Generator().manual_seed(t.seed + 1)
-    ema = GeneratorEMA(G, t.ema_decay) if t.ema_decay > 0 else None  # models/ema.py; updated after each G step
+    ema = None
+    if t.ema_decay > 0:  # models/ema.py; updated after each G step, BatchNorm statistics its own
+        ema = GeneratorEMA(G, t.ema_decay,
+                           standing_stats=lambda m: standing_batchnorm_stats_(m, cfg.model.z_dim, cfg.model.z_dist))
 
     step, cursor = 0, 0
     if state is not None:
@@ -211,7 +214,9 @@ def train(
         step, cursor = int(state["step"]), int(state["cursor"])
         if ema is not None:
             ema.load_state_dict(state.get("generator_ema") or state["generator"], num_updates=step)
-    sampler = ema.module if ema is not None else G  # what grids, diversity and evaluation look at
+
+    def sampler() -> torch.nn.Module:  # what grids, diversity and evaluation look at
+        return ema.for_sampling() if ema is not None else G
 
     # The step calls wrapped modules (DDP, torch.compile); G and D themselves are what we save.
     g_run, d_run = wrap(G, ctx, device), wrap(D, ctx, device)
@@ -226,7 +231,7 @@ def train(
     def write_grid(name: str) -> None:
         if not ctx.is_main:
             return
-        images = generate(sampler, fixed_z, bn="running")
+        images = generate(sampler(), fixed_z, bn="running")
         save_grid(images, run_dir / "samples" / f"{name}.png", scale=2 if cfg.model.resolution <= 32 else 1)
         if log is not None:
             log.image("samples/fixed_noise", images, step)
@@ -265,7 +270,7 @@ def train(
 
     def evaluate() -> None:
         nonlocal best_fid
-        record = {"step": step, **evaluator(sampler), "time": time.time()}
+        record = {"step": step, **evaluator(sampler()), "time": time.time()}
         if log is not None:
             log.scalars(record)
         if record["fid"] < best_fid:
@@ -307,7 +312,7 @@ def train(
         last = {"step": step, "epoch": round(cursor / stream.batches_per_epoch, 4), **dict(zip(step_fn.stat_names, values))}
         last["images_per_s"] = ctx.world_size * tick_images / elapsed if elapsed > 0 else 0.0
         if diversity is not None:
-            last["diversity"] = diversity(generate(sampler, fixed_z, bn="running"), step)
+            last["diversity"] = diversity(generate(sampler(), fixed_z, bn="running"), step)
         last["time"] = time.time()
         if log is not None:
             log.scalars(last)
