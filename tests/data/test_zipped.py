@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 import zipfile
 
@@ -81,10 +80,7 @@ def test_not_a_zip_of_images(tmp_path):
 
 @pytest.mark.shared_data
 def test_real_cifar10_zip(shared_datasets):
-    start = time.perf_counter()
     test = open_dataset("cifar10", path=str(shared_datasets / "cifar10-jpg.zip"), resolution=32, channels=3, split="test")
-    seconds = time.perf_counter() - start
     assert test.images.shape == (10000, 3, 32, 32)
     assert test.labels.bincount().tolist() == [1000] * 10
     assert test.class_names == CLASSES
-    assert seconds < 60  # 50k train images take ~12 s on a loaded 2-core machine

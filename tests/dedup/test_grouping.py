@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from scipy.sparse.csgraph import connected_components
@@ -60,20 +58,14 @@ def test_exact_groups_match_independent_reference():
     assert all(g == sorted(g) for g in grouping.groups)  # representative (lowest index) first
 
 
-def test_exact_grouping_scales_linearly():
-    """200k codes: all-pairs would be 2e10 comparisons; the dict pass takes well under a second or two."""
-    small, large = random_codes(20_000, 3), random_codes(200_000, 4)
+def test_exact_grouping_of_200k_codes_finds_the_planted_copies():
+    """200k codes (all-pairs would be 2e10 comparisons) in one dict pass; speed is measured in
+    benchmarks/dedup_planted.py, not here (timed assertions flake on a shared CI machine)."""
+    large = random_codes(200_000, 4)
     large[100_000:100_100] = large[:100]
-    group_codes(small)  # warm-up
-    t0 = time.perf_counter()
-    group_codes(small)
-    t_small = time.perf_counter() - t0
-    t0 = time.perf_counter()
     grouping = group_codes(large)
-    t_large = time.perf_counter() - t0
     assert grouping.removed == 100
-    assert t_large < 10.0
-    assert t_large < 40 * t_small + 0.5  # 10x the data, far from 100x (quadratic)
+    assert sorted(grouping.groups) == [[i, 100_000 + i] for i in range(100)]
 
 
 @pytest.mark.parametrize("radius", [1, 2])
