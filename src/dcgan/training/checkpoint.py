@@ -75,6 +75,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu", use_ema
     averaged = bool(use_ema and state.get("generator_ema"))
     generator.load_state_dict(state["generator_ema"] if averaged else state["generator"])
     generator.to(device)
-    if averaged:  # its own BatchNorm statistics (models/ema.py), as training saved them
+    if averaged:  # its own BatchNorm statistics (models/ema.py): needed for checkpoints saved before
+        # training re-estimated them; for newer ones it reproduces the saved values (16 small batches)
         standing_batchnorm_stats_(generator, cfg.model.z_dim, cfg.model.z_dist)
     return generator.eval(), cfg
