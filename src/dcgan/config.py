@@ -38,12 +38,14 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    """What to train on. ``name`` is a registered dataset name or a path (format detected)."""
+    """What to train on. ``name`` is a registered dataset name or a path (format detected), or
+    several of them comma-separated (``a.zip,b.zip``: one dataset, ``data.multi``)."""
 
     name: str = "fashion-mnist"
     path: str = ""  # root/file for ``name``; empty means the dataset's default location
-    split: str = "train"
+    split: str = "train"  # "all": every image (all split folders; UTKFace's train + test)
     keep_list: str = ""  # optional file of kept indices (from ``dcgan dedup``)
+    label: str = ""  # attribute used as the label (UTKFace: gender | age | race | age_group); "" = the reader's
     num_workers: int = 0  # DataLoader workers for streaming datasets; in-memory ones need none
 
 

@@ -6,9 +6,12 @@ CIFAR python batches (folder or tar.gz), SVHN ``.mat``, LSUN lmdb, ``.npy``/``.n
 packs, a zip of images, then any other folder (read as a folder of images).
 
 Named datasets: ``cifar10`` (python batches, its tar.gz, or a zip of class folders such as
-``cifar10-jpg.zip``), ``svhn``, ``lsun``, ``folder``, ``celeba`` (a zip or folder of faces). A
-name's default location comes from ``DCGAN_<NAME>`` (e.g. ``DCGAN_CIFAR10``) or, for
-``cifar10``/``celeba``, from ``../shared/datasets`` next to the checkout when present.
+``cifar10-jpg.zip``), ``svhn``, ``lsun``, ``folder``, ``celeba`` (a zip or folder of faces),
+``utkface`` (labels from file names, ``data.utkface``). A name's default location comes from
+``DCGAN_<NAME>`` (e.g. ``DCGAN_CIFAR10``) or, for ``cifar10``/``celeba``/``utkface``, from
+``../shared/datasets`` next to the checkout when present. Several sources at once:
+``data.name=a.zip,b.zip`` or ``data.name=utkface,celeba`` (``data.multi``). UTKFace is detected by its file names before the
+generic zip and folder readers.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dcgan.data.folder import FolderImages
 from dcgan.data.lmdb_reader import is_lmdb, load_lmdb
 from dcgan.data.registry import register_dataset, register_format
 from dcgan.data.svhn import is_svhn, load_svhn
+from dcgan.data.utkface import is_utkface, load_utkface
 from dcgan.data.zipped import is_zip, load_zip
 
 SHARED_DATASETS = Path(__file__).resolve().parents[4] / "shared" / "datasets"
@@ -55,6 +59,7 @@ register_format("cifar", is_cifar, load_cifar)
 register_format("svhn", is_svhn, load_svhn)
 register_format("lmdb", is_lmdb, load_lmdb)
 register_format("arrays", is_array_file, load_arrays)
+register_format("utkface", is_utkface, load_utkface)  # before the generic zip/folder readers
 register_format("zip", is_zip, load_zip)
 register_format("folder", lambda p: p.is_dir(), lambda p, s, r, c: FolderImages(p, s, r, c))
 
@@ -64,3 +69,6 @@ register_dataset("svhn", load_svhn, _default("svhn"), "SVHN cropped digits: fold
 register_dataset("lsun", load_lmdb, _default("lsun"), "LSUN lmdb: a *_lmdb folder, or a folder of *_{split}_lmdb")
 register_dataset("folder", load_folder, "", "a folder (or zip) of images; class labels from sub-folders")
 register_dataset("celeba", load_folder, _default("celeba", "celeba-10k.zip"), "a folder or zip of face images")
+register_dataset("utkface", load_utkface, _default("utkface", "utkface-64.zip"),
+                 "UTKFace (a zip or folder of <age>_<gender>_<race>_<datetime>.jpg): labels gender (default), "
+                 "age, race, age_group; splits train/test (fixed ~10% by file-name hash) and all")

@@ -6,6 +6,8 @@ Split: if any path has a component named ``train``/``test``/``val``/``valid``/``
 Labels: below the split (or the tree's common root), if every image lies in a first-level
 sub-folder and there are at least two of them, the sub-folder name is the class; class
 indices follow the sorted names (CIFAR-10's class folders sort into its official order).
+Split ``all`` is every image: all split folders together, or the whole of a tree without them
+(so ``data.split=all`` works across sources with and without splits).
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ def select_split(paths: list[str], split: str, where: str) -> list[tuple[str, tu
     parts = [tuple(c for c in p.split("/") if c) for p in paths]  # str ops: pathlib costs seconds on 60k names
     has_split = [next((i for i, c in enumerate(pp[:-1]) if c.lower() in SPLIT_NAMES), -1) for pp in parts]
     if any(i >= 0 for i in has_split):
-        kept = [(p, pp[i + 1 :]) for p, pp, i in zip(paths, parts, has_split) if i >= 0 and pp[i].lower() == split]
+        kept = [(p, pp[i + 1 :]) for p, pp, i in zip(paths, parts, has_split)
+                if i >= 0 and (pp[i].lower() == split or split == "all")]
         if not kept:
             found = sorted({pp[i].lower() for pp, i in zip(parts, has_split) if i >= 0})
             raise DcganError(f"'{where}' has no '{split}' split (found split folders: {', '.join(found)})")
         return kept
-    if split != "train":
+    if split not in ("train", "all"):
         raise DcganError(
-            f"'{where}' has no split folders (train/test/...), so it is one set: use split 'train', not '{split}'"
+            f"'{where}' has no split folders (train/test/...), so it is one set: use split 'train' (or 'all'), "
+            f"not '{split}'"
         )
     common = _common_dirs(parts)
     return [(p, pp[common:]) for p, pp in zip(paths, parts)]

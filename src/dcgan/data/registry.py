@@ -81,9 +81,35 @@ def detect_format(path: Path) -> FormatEntry:
 
 
 def open_dataset(
-    name: str, *, resolution: int, channels: int, split: str = "train", path: str = "", keep_list: str = ""
+    name: str, *, resolution: int, channels: int, split: str = "train", path: str = "", keep_list: str = "",
+    label: str = "",
 ) -> ImageDataset:
-    """Open ``name`` (a registered name, or a path) at the model's resolution and channel count."""
+    """Open ``name`` (a registered name, or a path) at the model's resolution and channel count.
+
+    ``name`` may list several sources, comma-separated (``utkface-64.zip,celeba-10k.zip``): each is
+    opened with ``split`` and they are concatenated (``data.multi``; ``path`` is then not allowed).
+    ``label`` picks an attribute as the label (``data.label``: e.g. ``gender``, ``age_group``);
+    ``keep_list`` indexes the combined dataset."""
+    if "," in name and not Path(name).exists():
+        from dcgan.data.multi import concat_datasets, split_names
+
+        if path:
+            raise DcganError(f"data '{name}' lists several sources: give each as a path, not data.path")
+        names = split_names(name)
+        parts = [open_dataset(n, resolution=resolution, channels=channels, split=split) for n in names]
+        dataset = concat_datasets(parts, names)
+        return _finish(dataset, keep_list, label)
+    return _finish(_open_one(name, resolution, channels, split, path), keep_list, label)
+
+
+def _finish(dataset: ImageDataset, keep_list: str, label: str) -> ImageDataset:
+    from dcgan.data.multi import relabel
+
+    dataset = relabel(dataset, label)
+    return apply_keep_list(dataset, keep_list) if keep_list else dataset
+
+
+def _open_one(name: str, resolution: int, channels: int, split: str, path: str) -> ImageDataset:
     if name in DATASETS:
         entry = DATASETS[name]
         root = Path(path or entry.default_path)
@@ -102,8 +128,6 @@ def open_dataset(
         dataset = detect_format(root).loader(root, split, resolution, channels)
     if len(dataset) == 0:
         raise DcganError(f"data '{name}' ({root}) holds no images")
-    if keep_list:
-        dataset = apply_keep_list(dataset, keep_list)
     return dataset
 
 

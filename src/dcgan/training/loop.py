@@ -181,7 +181,7 @@ def train(
 
     dataset = open_dataset(
         cfg.data.name, resolution=cfg.model.resolution, channels=cfg.model.channels,
-        split=cfg.data.split, path=cfg.data.path, keep_list=cfg.data.keep_list,
+        split=cfg.data.split, path=cfg.data.path, keep_list=cfg.data.keep_list, label=cfg.data.label,
     )
     stream = BatchStream(dataset, t.batch_size, t.seed, ctx.rank, ctx.world_size, num_workers=cfg.data.num_workers)
 
