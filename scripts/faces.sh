@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Figures 7-8 (paper §6.3.2) on 33,702 real faces, measured: one command for the face model, the
+# attribute judge, the scored vector arithmetic, the checked turn axis and the figures.
+#
+#   bash scripts/faces.sh                  # train (or resume) runs/faces, then everything else
+#   TRAIN=0 bash scripts/faces.sh          # use the checkpoint as it is
+#   FACES_RUN=/tmp/x EPOCHS=1 bash scripts/faces.sh
+#
+# Training: UTKFace (23,702, labelled) + CelebA-10k (10,000, unlabelled) as one dataset, 64x64 RGB,
+# the paper's recipe (pytorch preset), EPOCHS epochs (default 25); skipped when TRAIN=0 or when
+# the checkpoint already holds EPOCHS epochs; otherwise resumed with --resume (exact).
+# Outputs: $RESULTS (default results/faces): arithmetic.json, table.md, arith_*.png, pools.png,
+# judge.json, pose/ (pose.json, axis figures), walk/; the judge checkpoint in $FACES_RUN/judge/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DCGAN=${DCGAN:-.venv/bin/dcgan}
+PY=${PY:-.venv/bin/python}
+FACES_RUN=${FACES_RUN:-runs/faces}
+RESULTS=${RESULTS:-results/faces}
+DATASETS=${DATASETS:-../shared/datasets}
+UTK=${UTK:-$DATASETS/utkface-64.zip}
+CELEBA=${CELEBA:-$DATASETS/celeba-10k.zip}
+EPOCHS=${EPOCHS:-25}
+JUDGE_EPOCHS=${JUDGE_EPOCHS:-4}
+DRAWS=${DRAWS:-20}
+SHEET_N=${SHEET_N:-512}
+TRAIN_EXTRA=${TRAIN_EXTRA:-}   # e.g. "--set train.channels_last=true"
+
+# `dcgan faces` once it is listed in dcgan.cli.COMMANDS; the module directly until then
+if $DCGAN faces --help >/dev/null 2>&1; then FACES=($DCGAN faces); else FACES=($PY -m dcgan.cli.faces); fi
+
+for f in "$UTK" "$CELEBA"; do
+  [[ -f "$f" ]] || { echo "faces.sh: $f not found (set DATASETS, UTK or CELEBA)" >&2; exit 2; }
+done
+mkdir -p "$RESULTS"
+
+# 1. the face model
+if [[ "${TRAIN:-1}" != 0 ]]; then
+  if [[ ! -f "$FACES_RUN/checkpoints/latest.pt" ]]; then
+    # shellcheck disable=SC2086
+    time $DCGAN train --set data.name="$UTK,$CELEBA" --set data.split=all \
+        --set model.resolution=64 --set model.channels=3 --set train.epochs="$EPOCHS" \
+        --set train.out_dir="$FACES_RUN" --no-progress $TRAIN_EXTRA
+  else
+    # resume: a complete run returns at once (the loop stops at train.epochs)
+    # shellcheck disable=SC2086
+    time $DCGAN train --resume "$FACES_RUN" --set train.epochs="$EPOCHS" --no-progress $TRAIN_EXTRA
+  fi
+fi
+[[ -f "$FACES_RUN/checkpoints/latest.pt" ]] || { echo "faces.sh: no checkpoint in $FACES_RUN" >&2; exit 2; }
+
+# 2. the attribute judge on real UTKFace faces (train split; held-out: the reader's fixed test split)
+if [[ ! -f "$FACES_RUN/judge/judge.pt" ]]; then
+  time "${FACES[@]}" judge --data "$UTK" --out "$FACES_RUN/judge" --epochs "$JUDGE_EPOCHS" --seed 0
+fi
+cp "$FACES_RUN/judge/judge.json" "$RESULTS/judge.json"
+
+# 3. scored arithmetic: mean3 / single / pixel / random, two expressions (age, gender)
+time "${FACES[@]}" score --checkpoint "$FACES_RUN" --judge "$FACES_RUN/judge" --out "$RESULTS" \
+    --sheet-seed 0 --sheet-n "$SHEET_N" --pool 12 --draws "$DRAWS" --seed 0
+
+# 4. the turn axis from the mirror-image pose proxy, checked with the judge
+time "${FACES[@]}" pose --checkpoint "$FACES_RUN" --judge "$FACES_RUN/judge" --out "$RESULTS/pose" \
+    --data "$UTK" --real 4000 --sheet-seed 0 --sheet-n "$SHEET_N" --k 4 --n 32 --steps 9 --extent 1.5 --seed 1
+
+# 5. a walk (Fig. 4) and the numbered sheet the exemplars come from (tokens SEED:INDEX with --sheet-n $SHEET_N)
+$DCGAN explore walk --checkpoint "$FACES_RUN" --seeds 0 --points 9 --steps 8 --out "$RESULTS/walk"
+$DCGAN explore sheet --checkpoint "$FACES_RUN" --seed 0 --n "$SHEET_N" --nrow 32 --no-template --out "$RESULTS/sheet"
+echo "faces.sh: wrote $RESULTS (table.md, arithmetic.json, judge.json, arith_*.png, pose/, walk/, sheet/)"
