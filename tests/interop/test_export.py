@@ -177,3 +177,39 @@ def test_bad_input_is_one_line_and_status_2(tiny_run, tmp_path, capsys):
     with pytest.raises(DcganError, match="could not be read"):
         load_safetensors_checkpoint(truncated)
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
+
+
+def test_plain_pytorch_generator_from_safetensors(tiny_run, tmp_path):
+    """The README's no-dcgan loader (default ``dcgan`` arch, ``project_bn=channel``) rebuilds G
+    from the file alone and draws bitwise the images of ``load_generator``."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    from torch import nn
+
+    path = tmp_path / "g.safetensors"
+    assert main(["export", str(tiny_run), "--format", "safetensors", "--out", str(path)]) == 0
+    # --- as in the README ---
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+    m = json.loads(meta["config"])["model"]
+    pre = meta["sample_with"] + "."
+    state = {k[len(pre):]: v for k, v in load_file(str(path)).items() if k.startswith(pre)}
+    n = len([k for k in state if k.startswith("blocks.") and k.endswith(".0.weight")])
+    w = [m["g_width"] * 2 ** (n - 1 - i) for i in range(n)] + [m["channels"]]
+    k, (p, op) = m["kernel_size"], {4: (1, 0), 5: (2, 1)}[m["kernel_size"]]
+    blocks = [nn.Sequential(nn.ConvTranspose2d(w[i], w[i + 1], k, 2, p, op, bias=m["bias"]),
+              *([nn.Tanh()] if i == n - 1 else [nn.BatchNorm2d(w[i + 1], eps=m["bn_eps"]), nn.ReLU()])) for i in range(n)]
+    G = nn.ModuleDict({"project": nn.Linear(m["z_dim"], w[0] * 16, bias=m["bias"]),
+                       "project_bn": nn.BatchNorm2d(w[0], eps=m["bn_eps"]), "blocks": nn.ModuleList(blocks)}).eval()
+    G.load_state_dict(state)
+
+    def sample(z):
+        x = torch.relu(G["project_bn"](G["project"](z).view(len(z), w[0], 4, 4)))
+        for block in G["blocks"]:
+            x = block(x)
+        return x
+    # --- end ---
+    g, cfg = load_generator(tiny_run)
+    z = torch.randn(4, cfg.model.z_dim)
+    with torch.no_grad():
+        assert torch.equal(sample(z), g(z))
