@@ -121,7 +121,6 @@ def test_explorer_in_chromium(browser, served, tmp_path):
     assert np.array_equal(pixel_shown[..., :3], last)
 
     # The centre cell is the decode of the mean-z sum, as dcgan.sampling.generate gives it.
-    import torch
 
     from dcgan.experiments.sheets import sheet_z
     from dcgan.sampling import generate
