@@ -30,7 +30,10 @@ class ModelConfig:
     z_dist: str = "normal"  # "uniform" in [-1, 1] (paper) or "normal" N(0, 1) (PyTorch example)
     g_width: int = 64  # generator channels at the last hidden layer; doubles towards 4x4
     d_width: int = 64  # discriminator channels at the first layer; doubles towards 4x4
-    kernel_size: int = 4  # 5 (authors' code) or 4 (PyTorch example)
+    kernel_size: int = 4  # 5 (authors' code), 4 (PyTorch example) or 3 (the Table 1 model, arch imagenet32)
+    project_bn: str = "channel"  # G's projection BatchNorm: "unit" (per projected unit, before the reshape: the
+    # authors' code) or "channel" (per channel after it: the PyTorch example, whose first layer is a 1x1 transposed conv)
+    bn_eps: float = 1e-5  # BatchNorm epsilon: 1e-8 in the authors' lib/ops.py, 1e-5 in PyTorch
     bias: bool = False  # both reference codes use no biases (BatchNorm makes them redundant)
     num_classes: int = 0  # >0: class-conditional G and auxiliary-classifier D (AC-GAN; models/conditional.py)
     mean_channel: bool = False  # D also sees each image minus its batch's mean image (models/mean_channel.py)
@@ -96,13 +99,16 @@ class Config:
 # Presets differ only in the architecture details below; the recipe (§4) is shared.
 PRESETS: dict[str, dict[str, Any]] = {
     # As the authors' released Theano code (Newmu/dcgan_code): 5x5 kernels, base width 128
-    # (1024-512-256-128 at 64 px), z ~ U[-1, 1], no biases, L2 weight decay 1e-5.
+    # (1024-512-256-128 at 64 px), z ~ U[-1, 1], no biases, BatchNorm of the projected vector
+    # unit by unit with eps 1e-8 (their lib/ops.py batchnorm), L2 weight decay 1e-5.
     "paper": {
         "model.kernel_size": 5,
         "model.g_width": 128,
         "model.d_width": 128,
         "model.z_dist": "uniform",
         "model.bias": False,
+        "model.project_bn": "unit",
+        "model.bn_eps": 1e-8,
         "train.weight_decay": 1e-5,
     },
     # As the widely used PyTorch example (pytorch/examples/dcgan): 4x4 kernels, base width 64,
@@ -113,6 +119,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "model.d_width": 64,
         "model.z_dist": "normal",
         "model.bias": False,
+        "model.project_bn": "channel",
+        "model.bn_eps": 1e-5,
         "train.weight_decay": 0.0,
     },
 }
@@ -121,6 +129,19 @@ PRESETS: dict[str, dict[str, Any]] = {
 # Defaults an architecture brings (applied after the preset, before file and overrides).
 ARCH_DEFAULTS: dict[str, dict[str, Any]] = {
     "upconv": {"model.resolution": 28},  # the Keras MNIST tutorial's size (models/mnist_upconv.py)
+    # The authors' ImageNet 32x32 model of Table 1 (models/table1.py): 3x3 kernels, widths 128-256-512,
+    # z 256-d uniform, per-unit projection BatchNorm with their eps 1e-8.
+    "imagenet32": {
+        "model.resolution": 32,
+        "model.channels": 3,
+        "model.kernel_size": 3,
+        "model.z_dim": 256,
+        "model.z_dist": "uniform",
+        "model.g_width": 128,
+        "model.d_width": 128,
+        "model.project_bn": "unit",
+        "model.bn_eps": 1e-8,
+    },
 }
 
 
@@ -267,7 +288,7 @@ def validate(cfg: Config) -> None:
     """Check everything that can be checked before building anything, naming the option."""
     m, t = cfg.model, cfg.train
     res = m.resolution
-    if m.arch == "dcgan" and (res < 16 or res > 128 or res & (res - 1)):
+    if m.arch in ("dcgan", "imagenet32") and (res < 16 or res > 128 or res & (res - 1)):
         raise DcganError(
             f"model.resolution={res} is not supported: the all-convolutional DCGAN doubles a 4x4 map, "
             "so use a power of two from 16 to 128 (16, 32, 64, 128)"
@@ -281,8 +302,14 @@ def validate(cfg: Config) -> None:
         raise DcganError(f"model.channels={m.channels}: use 1 (grey) or 3 (RGB)")
     if m.z_dist not in ("uniform", "normal"):
         raise DcganError(f"model.z_dist='{m.z_dist}': use 'uniform' or 'normal'")
-    if m.kernel_size not in (4, 5):
-        raise DcganError(f"model.kernel_size={m.kernel_size}: use 4 (PyTorch example) or 5 (paper)")
+    if m.kernel_size not in (3, 4, 5):
+        raise DcganError(f"model.kernel_size={m.kernel_size}: use 4 (PyTorch example), 5 (paper) or 3 (arch imagenet32)")
+    if m.arch == "imagenet32" and m.kernel_size not in (3, 5):
+        raise DcganError(f"model.kernel_size={m.kernel_size} with model.arch=imagenet32: its stride-1 layers need an odd kernel (3 or 5)")
+    if m.project_bn not in ("unit", "channel"):
+        raise DcganError(f"model.project_bn='{m.project_bn}': use 'unit' (authors' code) or 'channel' (PyTorch example)")
+    if not 0 < m.bn_eps < 1:
+        raise DcganError(f"model.bn_eps={m.bn_eps}: use a small positive number (1e-8 authors, 1e-5 PyTorch)")
     for name in ("z_dim", "g_width", "d_width"):
         if getattr(m, name) < 1:
             raise DcganError(f"model.{name} must be a positive integer, got {getattr(m, name)}")

@@ -1,5 +1,7 @@
 """Paper §3 rules checked on the built modules, for every resolution, channel count and preset."""
 
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
@@ -53,7 +55,11 @@ def test_batchnorm_and_activation_placement(preset):
         kinds = [type(m) for m in block]
         assert kinds == [nn.ConvTranspose2d, nn.BatchNorm2d, nn.ReLU]
     assert [type(m) for m in g.blocks[-1]] == [nn.ConvTranspose2d, nn.Tanh]
-    assert isinstance(g.project_bn, nn.BatchNorm2d)
+    # The projection's BatchNorm: per unit of the vector (authors) or per channel (PyTorch example).
+    if preset == "paper":
+        assert isinstance(g.project_bn, nn.BatchNorm1d) and g.project_bn.num_features == g.project.out_features
+    else:
+        assert isinstance(g.project_bn, nn.BatchNorm2d) and g.project_bn.num_features == g.project.out_features // 16
     # D: first block without BN, all with LeakyReLU(0.2).
     assert [type(m) for m in d.blocks[0]] == [nn.Conv2d, nn.LeakyReLU]
     for block in d.blocks[1:]:
@@ -97,7 +103,9 @@ def test_init_statistics():
     ("model.resolution", "48", "model.resolution"),
     ("model.resolution", "256", "model.resolution"),
     ("model.channels", "2", "model.channels"),
-    ("model.kernel_size", "3", "model.kernel_size"),
+    ("model.kernel_size", "7", "model.kernel_size"),
+    ("model.project_bn", "layer", "model.project_bn"),
+    ("model.bn_eps", "0", "model.bn_eps"),
     ("train.batch_size", "1", "train.batch_size"),
     ("train.batch_size", "many", "train.batch_size"),
     ("model.nonsense", "1", "model.nonsense"),
@@ -105,3 +113,20 @@ def test_init_statistics():
 def test_invalid_config_names_the_option(key, value, word):
     with pytest.raises(DcganError, match=word.replace(".", r"\.")):
         resolve_config({}, {key: value})
+
+
+def test_unit_projection_normalises_each_projected_unit_before_the_reshape():
+    cfg = small(32, 1, "paper")
+    g = Generator(cfg).train()
+    z = torch.randn(64, cfg.z_dim)
+    with torch.no_grad():
+        maps = torch.relu(g.project_bn(g.project(z))).view(64, -1, 4, 4)
+        # every unit (channel, row, col) has zero mean over the batch before ReLU: per-unit statistics
+        pre = g.project_bn(g.project(z)).view(64, -1, 4, 4)
+    assert pre.mean(0).abs().max() < 1e-4
+    channel_cfg = dataclasses.replace(cfg, project_bn="channel")
+    g2 = Generator(channel_cfg).train()
+    with torch.no_grad():
+        pre2 = g2.project_bn(g2.project(z).view(64, -1, 4, 4))
+    assert pre2.mean((0, 2, 3)).abs().max() < 1e-4 and pre2.mean(0).abs().max() > 1e-3  # per channel only
+    assert torch.equal(torch.relu(pre), maps)

@@ -83,3 +83,21 @@ def test_generator_rebuilds_from_file_alone(tiny_run, tmp_path):
     g, cfg = load_generator(alone)
     assert cfg.model.resolution == 16
     assert g(torch.randn(2, cfg.model.z_dim)).shape == (2, 1, 16, 16)
+
+
+def test_version_1_paper_checkpoint_still_loads_with_per_channel_projection(tmp_path):
+    """Before format 2 every G normalised its projection per channel with eps 1e-5, the paper preset too."""
+    from dcgan.config import resolve_config
+    from dcgan.models.registry import build_generator
+
+    old = resolve_config({}, {"preset": "paper", "model.resolution": 16, "model.g_width": 4, "model.d_width": 4})
+    tree = old.to_dict()
+    for key in ("project_bn", "bn_eps"):  # what a version-1 checkpoint's config looked like
+        del tree["model"][key]
+    v1_generator = build_generator(resolve_config({}, {**{f"model.{k}": v for k, v in tree["model"].items()},
+                                                       "model.project_bn": "channel", "model.bn_eps": 1e-5}).model)
+    path = tmp_path / "v1.pt"
+    torch.save({"format": ckpt.FORMAT, "version": 1, "config": tree, "generator": v1_generator.state_dict()}, path)
+    g, cfg = ckpt.load_generator(path, use_ema=False)
+    assert (cfg.preset, cfg.model.project_bn, cfg.model.bn_eps) == ("paper", "channel", 1e-5)
+    assert isinstance(g.project_bn, torch.nn.BatchNorm2d) and g.project_bn.num_features == 8  # 16 px: 8 x 4 x 4

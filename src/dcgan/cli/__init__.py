@@ -10,7 +10,8 @@ import sys
 from dcgan import DcganError, __version__
 
 # Each module has ``add_parser(subparsers)`` and ``run(args) -> int``.
-COMMANDS = ["train", "sample", "explore", "data", "report", "dedup", "evaluate", "classify"]
+COMMANDS = ["train", "sample", "explore", "data", "report", "dedup", "evaluate", "classify", "serve", "export", "import", "faces"]
+MODULES = {"import": "import_"}  # command -> module name where the command is a Python keyword
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dcgan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"dcgan.cli.{name.replace('-', '_')}")
+        module = importlib.import_module(f"dcgan.cli.{MODULES.get(name, name.replace('-', '_'))}")
         command = module.add_parser(sub)
         command.set_defaults(_run=module.run)
     return parser

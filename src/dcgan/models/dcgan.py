@@ -31,12 +31,30 @@ def num_scale_layers(resolution: int) -> int:
 
 
 def _padding(kernel_size: int) -> tuple[int, int]:
-    """(padding, output_padding) that make a stride-2 (transposed) conv exactly halve (double)."""
+    """(padding, output_padding) that make a stride-2 (transposed) conv exactly halve (double).
+
+    For odd kernels this is Theano's ``border_mode=k//2``: the authors' ``deconv`` is the input
+    gradient of a stride-2 convolution, whose output is exactly twice the input size."""
     if kernel_size == 4:
         return 1, 0
-    if kernel_size == 5:
-        return 2, 1
+    if kernel_size in (3, 5):
+        return kernel_size // 2, 1
     raise ValueError(f"kernel_size {kernel_size} unsupported")
+
+
+def projection_norm(channels: int, norm: str, eps: float) -> nn.Module:
+    """BatchNorm of G's projection. ``unit``: one gain and bias per projected unit (C*16 of them),
+    applied to the vector before the reshape, as the authors' ``relu(batchnorm(T.dot(Z, w), g, b))``.
+    ``channel``: per channel after the reshape, as the PyTorch example (a 1x1 transposed conv)."""
+    return nn.BatchNorm1d(channels * 16, eps=eps) if norm == "unit" else nn.BatchNorm2d(channels, eps=eps)
+
+
+def project(z: torch.Tensor, linear: nn.Linear, norm: nn.Module, channels: int) -> torch.Tensor:
+    """z (N, z_dim) -> ReLU(BatchNorm(z W)) reshaped to (N, channels, 4, 4), in the order ``norm`` needs."""
+    x = linear(z)
+    if isinstance(norm, nn.BatchNorm1d):
+        return torch.relu(norm(x)).view(z.shape[0], channels, 4, 4)
+    return torch.relu(norm(x.view(z.shape[0], channels, 4, 4)))
 
 
 def assert_shape(x: torch.Tensor, shape: tuple[int | None, ...]) -> None:
@@ -56,7 +74,7 @@ class Generator(nn.Module):
         self.base_channels = widths[0]
         # Projection: "a matrix multiplication ... reshaped into a 4-dimensional tensor" (§3).
         self.project = nn.Linear(cfg.z_dim, widths[0] * 4 * 4, bias=cfg.bias)
-        self.project_bn = nn.BatchNorm2d(widths[0])
+        self.project_bn = projection_norm(widths[0], cfg.project_bn, cfg.bn_eps)
         blocks: list[nn.Module] = []
         for i in range(n):
             c_in = widths[i]
@@ -66,14 +84,13 @@ class Generator(nn.Module):
                 nn.ConvTranspose2d(c_in, c_out, cfg.kernel_size, 2, pad, out_pad, bias=cfg.bias)
             ]
             # No BatchNorm on the output layer (§3: it caused sample oscillation).
-            layers += [nn.Tanh()] if last else [nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+            layers += [nn.Tanh()] if last else [nn.BatchNorm2d(c_out, eps=cfg.bn_eps), nn.ReLU(inplace=True)]
             blocks.append(nn.Sequential(*layers))
         self.blocks = nn.ModuleList(blocks)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         assert_shape(z, (None, self.cfg.z_dim))
-        x = self.project(z).view(z.shape[0], self.base_channels, 4, 4)  # (g_width*2^(n-1)) x 4 x 4
-        x = torch.relu(self.project_bn(x))
+        x = project(z, self.project, self.project_bn, self.base_channels)  # (g_width*2^(n-1)) x 4 x 4
         for block in self.blocks:
             x = block(x)  # each: channels halve, resolution doubles
         return x
@@ -93,7 +110,7 @@ class Discriminator(nn.Module):
         for i, c_out in enumerate(widths):
             layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, cfg.kernel_size, 2, pad, bias=cfg.bias)]
             if i > 0:  # no BatchNorm on the input layer (§3)
-                layers.append(nn.BatchNorm2d(c_out))
+                layers.append(nn.BatchNorm2d(c_out, eps=cfg.bn_eps))
             layers.append(nn.LeakyReLU(LEAKY_SLOPE, inplace=True))
             blocks.append(nn.Sequential(*layers))
             c_in = c_out

@@ -15,11 +15,13 @@ from dcgan.models.dcgan import Discriminator, Generator
 from dcgan.models.init import init_weights
 from dcgan.models.mean_channel import MeanChannelDiscriminator
 from dcgan.models.mnist_upconv import UpconvDiscriminator, UpconvGenerator
+from dcgan.models.table1 import Table1Discriminator, Table1Generator
 
 # name -> (generator factory, discriminator factory)
 ARCHITECTURES: dict[str, tuple[Callable[[ModelConfig], nn.Module], Callable[[ModelConfig], nn.Module]]] = {
     "dcgan": (Generator, Discriminator),
     "upconv": (UpconvGenerator, UpconvDiscriminator),  # the Keras tutorials' MNIST model (mnist_upconv.py)
+    "imagenet32": (Table1Generator, Table1Discriminator),  # the authors' ImageNet model of Table 1 (table1.py)
 }
 
 

@@ -22,7 +22,10 @@ from dcgan.models.ema import standing_batchnorm_stats_
 from dcgan.models.registry import build_generator
 
 FORMAT = "dcgan-checkpoint"
-VERSION = 1
+# 2: ``model.project_bn`` and ``model.bn_eps`` (the authors' per-unit projection BatchNorm, eps 1e-8).
+# Version-1 checkpoints predate them: their generators all normalise per channel with eps 1e-5.
+VERSION = 2
+V1_MODEL_DEFAULTS = {"project_bn": "channel", "bn_eps": 1e-5}
 
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
@@ -51,6 +54,10 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         path = candidate
     if not path.is_file():
         raise DcganError(f"checkpoint '{path}' does not exist")
+    if path.suffix == ".safetensors":  # dcgan export --format safetensors: tensors + config, no pickle at all
+        from dcgan.interop.safetensors_io import load_safetensors_checkpoint
+
+        return upgrade(load_safetensors_checkpoint(path, map_location))
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # noqa: BLE001 - truncated zip, foreign pickle, not a torch file...
@@ -60,6 +67,16 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise DcganError(f"'{path}' is not a dcgan checkpoint (no '{FORMAT}' format marker)")
     if state.get("version", 0) > VERSION:
         raise DcganError(f"checkpoint '{path}' has format version {state['version']}; this dcgan reads up to {VERSION}")
+    return upgrade(state)
+
+
+def upgrade(state: dict[str, Any]) -> dict[str, Any]:
+    """An older checkpoint's state in the current format (its config says what its networks were)."""
+    if state.get("version", 0) < 2 and isinstance(state.get("config"), dict):
+        model = state["config"].setdefault("model", {})
+        for key, value in V1_MODEL_DEFAULTS.items():
+            model.setdefault(key, value)
+        state["version"] = VERSION
     return state
 
 
