@@ -7,7 +7,7 @@
 #   FACES_RUN=/tmp/x EPOCHS=1 bash scripts/faces.sh
 #
 # Training: UTKFace (23,702, labelled) + CelebA-10k (10,000, unlabelled) as one dataset, 64x64 RGB,
-# the paper's recipe (pytorch preset), EPOCHS epochs (default 25); skipped when TRAIN=0 or when
+# the paper's recipe (pytorch preset), EPOCHS epochs (default 4, what this CPU gave in one session); skipped when TRAIN=0 or when
 # the checkpoint already holds EPOCHS epochs; otherwise resumed with --resume (exact).
 # Outputs: $RESULTS (default results/faces): arithmetic.json, table.md, arith_*.png, pools.png,
 # judge.json, pose/ (pose.json, axis figures), walk/; the judge checkpoint in $FACES_RUN/judge/.
@@ -20,11 +20,11 @@ RESULTS=${RESULTS:-results/faces}
 DATASETS=${DATASETS:-../shared/datasets}
 UTK=${UTK:-$DATASETS/utkface-64.zip}
 CELEBA=${CELEBA:-$DATASETS/celeba-10k.zip}
-EPOCHS=${EPOCHS:-25}
+EPOCHS=${EPOCHS:-4}
 JUDGE_EPOCHS=${JUDGE_EPOCHS:-4}
 DRAWS=${DRAWS:-20}
 SHEET_N=${SHEET_N:-512}
-TRAIN_EXTRA=${TRAIN_EXTRA:-}   # e.g. "--set train.channels_last=true"
+TRAIN_EXTRA=${TRAIN_EXTRA:---set train.channels_last=true}
 
 # `dcgan faces` once it is listed in dcgan.cli.COMMANDS; the module directly until then
 if $DCGAN faces --help >/dev/null 2>&1; then FACES=($DCGAN faces); else FACES=($PY -m dcgan.cli.faces); fi
