@@ -35,17 +35,23 @@ done
 mkdir -p "$RESULTS"
 
 # 1. the face model
+# One epoch at a time (resume is exact), keeping each epoch's checkpoint in $FACES_RUN/snapshots/
+# for the quality-over-training table (step 4b); epochs already snapshotted are skipped.
 if [[ "${TRAIN:-1}" != 0 ]]; then
-  if [[ ! -f "$FACES_RUN/checkpoints/latest.pt" ]]; then
-    # shellcheck disable=SC2086
-    time $DCGAN train --set data.name="$UTK,$CELEBA" --set data.split=all \
-        --set model.resolution=64 --set model.channels=3 --set train.epochs="$EPOCHS" \
-        --set train.out_dir="$FACES_RUN" --no-progress $TRAIN_EXTRA
-  else
-    # resume: a complete run returns at once (the loop stops at train.epochs)
-    # shellcheck disable=SC2086
-    time $DCGAN train --resume "$FACES_RUN" --set train.epochs="$EPOCHS" --no-progress $TRAIN_EXTRA
-  fi
+  for ((E = 1; E <= EPOCHS; E++)); do
+    snap="$FACES_RUN/snapshots/epoch_$(printf %03d "$E").pt"
+    [[ -f "$snap" ]] && continue
+    if [[ ! -f "$FACES_RUN/checkpoints/latest.pt" ]]; then
+      # shellcheck disable=SC2086
+      time $DCGAN train --set data.name="$UTK,$CELEBA" --set data.split=all \
+          --set model.resolution=64 --set model.channels=3 --set train.epochs="$E" \
+          --set train.out_dir="$FACES_RUN" --no-progress $TRAIN_EXTRA
+    else
+      # shellcheck disable=SC2086
+      time $DCGAN train --resume "$FACES_RUN" --set train.epochs="$E" --no-progress $TRAIN_EXTRA
+    fi
+    mkdir -p "$FACES_RUN/snapshots" && cp "$FACES_RUN/checkpoints/latest.pt" "$snap"
+  done
 fi
 [[ -f "$FACES_RUN/checkpoints/latest.pt" ]] || { echo "faces.sh: no checkpoint in $FACES_RUN" >&2; exit 2; }
 
@@ -62,6 +68,9 @@ time "${FACES[@]}" score --checkpoint "$FACES_RUN" --judge "$FACES_RUN/judge" --
 # 4. the turn axis from the mirror-image pose proxy, checked with the judge
 time "${FACES[@]}" pose --checkpoint "$FACES_RUN" --judge "$FACES_RUN/judge" --out "$RESULTS/pose" \
     --data "$UTK" --real 4000 --sheet-seed 0 --sheet-n "$SHEET_N" --k 4 --n 32 --steps 9 --extent 1.5 --seed 1
+
+# 4b. sample quality over training (per-epoch snapshots in $FACES_RUN/snapshots, when there are any)
+if compgen -G "$FACES_RUN/snapshots/epoch_*.pt" >/dev/null; then $PY benchmarks/faces_quality.py --run "$FACES_RUN" --out "$RESULTS/quality.json"; fi
 
 # 5. a walk (Fig. 4) and the numbered sheet the exemplars come from (tokens SEED:INDEX with --sheet-n $SHEET_N)
 $DCGAN explore walk --checkpoint "$FACES_RUN" --seeds 0 --points 9 --steps 8 --out "$RESULTS/walk"

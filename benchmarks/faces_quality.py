@@ -1,0 +1,79 @@
+"""Face-model sample quality over training: Fréchet distance in the face judge's feature space.
+
+    python benchmarks/faces_quality.py --run runs/faces [--n 2000] [--out results/faces/quality.json]
+
+Why this space: the usual InceptionV3 weights cannot be had offline here, and the shipped
+Fashion-MNIST CNN knows nothing of faces. The attribute judge (``dcgan faces judge``) is a CNN
+trained on real UTKFace faces to tell gender and age, so its 128-d penultimate layer (eval mode,
+dropout off) is a space where face structure, not garment shape, is what differs. Its limits: it
+is small, sees faces at 32x32, and was trained on UTKFace only — figures are comparable between
+checkpoints of this project, not with published FIDs.
+
+For every ``RUN/snapshots/epoch_NNN.pt`` (and the run's latest checkpoint): ``--n`` samples (seed 0)
+against ``--n`` real faces of UTKFace's held-out split; the floor is ``--n`` real training faces
+against the same reference. Writes ``--out`` (JSON) and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dcgan.evaluation.frechet import GaussianStats, frechet_between
+from dcgan.evaluation.judge import judge_input, load_judge
+from dcgan.experiments.common import real_images
+from dcgan.sampling import generate, seeded_z
+from dcgan.training.checkpoint import load_checkpoint, load_generator
+
+ROOT = Path(__file__).resolve().parents[1]
+UTK = ROOT.parent / "shared" / "datasets" / "utkface-64.zip"
+
+
+@torch.no_grad()
+def judge_features(judge, images_uint8: torch.Tensor, batch: int = 500) -> np.ndarray:
+    judge.eval()
+    return torch.cat([judge.body(judge_input(images_uint8[i:i + batch])) for i in range(0, len(images_uint8), batch)]).numpy()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", default="runs/faces")
+    p.add_argument("--judge", default="", help="judge folder (default RUN/judge)")
+    p.add_argument("--data", default=str(UTK))
+    p.add_argument("--n", type=int, default=2000)
+    p.add_argument("--out", default=str(ROOT / "results" / "faces" / "quality.json"))
+    args = p.parse_args()
+    run = Path(args.run)
+    judge, _ = load_judge(Path(args.judge or run / "judge") / "judge.pt")
+    snapshots = sorted((run / "snapshots").glob("epoch_*.pt"))
+    _, cfg = load_generator(snapshots[0] if snapshots else run)
+    reference = GaussianStats.of(judge_features(judge, real_images(cfg, args.data, split="test", count=args.n, seed=0)))
+    floor = frechet_between(GaussianStats.of(judge_features(judge, real_images(cfg, args.data, split="train", count=args.n, seed=1))),
+                            reference)
+    rows = []
+    for path in snapshots:
+        start = time.time()
+        g, c = load_generator(path)
+        images = generate(g, seeded_z(0, args.n, c.model.z_dim, c.model.z_dist))
+        fd = frechet_between(GaussianStats.of(judge_features(judge, images)), reference)
+        state = load_checkpoint(path)
+        rows.append({"checkpoint": str(path), "step": int(state["step"]), "epoch": round(float(state.get("epoch", 0)), 3),
+                     "frechet_judge": fd, "seconds": round(time.time() - start, 1)})
+        print(f"{path.name:16s} step {rows[-1]['step']:6d}  epoch {rows[-1]['epoch']:5.2f}  Fréchet (judge space) {fd:8.3f}")
+    print(f"{'real floor':16s} {'':22s}  Fréchet (judge space) {floor:8.3f}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"feature_space": "face judge penultimate layer (128-d, eval mode)", "n": args.n,
+                               "reference": f"{args.data} split=test, {args.n} faces (seed 0)",
+                               "floor_real_train_vs_test": floor, "checkpoints": rows,
+                               "command": "python benchmarks/faces_quality.py --run " + args.run}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
