@@ -97,11 +97,21 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """images (N, channels, res, res) in [-1, 1] -> logits (N,)."""
+    """images (N, channels, res, res) in [-1, 1] -> logits (N,).
 
-    def __init__(self, cfg: ModelConfig):
+    ``blocks`` lets another all-convolutional D (e.g. the Table 1 model, ``table1.py``) reuse the
+    features/head/forward contract the §5 features and the D wrappers rely on."""
+
+    def __init__(self, cfg: ModelConfig, blocks: list[nn.Module] | None = None):
         super().__init__()
         self.cfg = cfg
+        self.blocks = nn.ModuleList(self._strided_blocks(cfg) if blocks is None else blocks)
+        c_last = [m for m in self.blocks[-1].modules() if isinstance(m, nn.Conv2d)][-1].out_channels
+        # Dense layer on the flattened 4x4 map, written as a 4x4 valid convolution.
+        self.head = nn.Conv2d(c_last, 1, 4, 1, 0, bias=cfg.bias)
+
+    @staticmethod
+    def _strided_blocks(cfg: ModelConfig) -> list[nn.Module]:
         n = num_scale_layers(cfg.resolution)
         pad, _ = _padding(cfg.kernel_size)
         widths = [cfg.d_width * 2**i for i in range(n)]  # e.g. 64,128,256 at 32 px
@@ -114,9 +124,7 @@ class Discriminator(nn.Module):
             layers.append(nn.LeakyReLU(LEAKY_SLOPE, inplace=True))
             blocks.append(nn.Sequential(*layers))
             c_in = c_out
-        self.blocks = nn.ModuleList(blocks)
-        # Dense layer on the flattened 4x4 map, written as a 4x4 valid convolution.
-        self.head = nn.Conv2d(c_in, 1, 4, 1, 0, bias=cfg.bias)
+        return blocks
 
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Post-LeakyReLU activations of every conv layer (what §5 pools into features)."""

@@ -21,7 +21,15 @@ from __future__ import annotations
 from torch import nn
 
 from dcgan.config import ModelConfig
-from dcgan.models.dcgan import LEAKY_SLOPE, _padding, assert_shape, num_scale_layers, project, projection_norm
+from dcgan.models.dcgan import (
+    LEAKY_SLOPE,
+    Discriminator,
+    _padding,
+    assert_shape,
+    num_scale_layers,
+    project,
+    projection_norm,
+)
 
 
 def _bn_relu(channels: int, eps: float) -> list[nn.Module]:
@@ -60,18 +68,15 @@ class Table1Generator(nn.Module):
         return x
 
 
-class Table1Discriminator(nn.Module):
+class Table1Discriminator(Discriminator):
     """images (N, channels, res, res) -> logits (N,); ``features`` gives every conv layer's output."""
 
     def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        self.cfg = cfg
         n = num_scale_layers(cfg.resolution)
         k = cfg.kernel_size
-        widths = [cfg.d_width * 2**i for i in range(n)]  # 128, 256, 512 at 32 px
         blocks: list[nn.Module] = []
         c_in = cfg.channels
-        for width in widths:
+        for width in (cfg.d_width * 2**i for i in range(n)):  # 128, 256, 512 at 32 px
             for stride in (1, 2):  # same size, then halve
                 layers: list[nn.Module] = [nn.Conv2d(c_in, width, k, stride, k // 2, bias=cfg.bias)]
                 if blocks:  # no BatchNorm on the input layer (§3)
@@ -79,17 +84,4 @@ class Table1Discriminator(nn.Module):
                 layers.append(nn.LeakyReLU(LEAKY_SLOPE, inplace=True))
                 blocks.append(nn.Sequential(*layers))
                 c_in = width
-        self.blocks = nn.ModuleList(blocks)
-        self.head = nn.Conv2d(c_in, 1, 4, 1, 0, bias=cfg.bias)  # dense layer on the flattened 4x4 map
-
-    def features(self, x):
-        res = self.cfg.resolution
-        assert_shape(x, (None, self.cfg.channels, res, res))
-        feats = []
-        for block in self.blocks:
-            x = block(x)
-            feats.append(x)
-        return feats
-
-    def forward(self, x):
-        return self.head(self.features(x)[-1]).flatten()
+        super().__init__(cfg, blocks)
