@@ -284,6 +284,27 @@ def config_from_dict(tree: dict[str, Any]) -> Config:
     return cfg
 
 
+# Keys a resumed run may change and still continue exactly as if it had never stopped: how long it
+# runs, how often it logs/saves/evaluates, where it writes. Everything else changes what the saved
+# data cursor, RNG states or optimizer state mean (batch size, seed, learning rates, data, preset).
+RESUME_SAFE_KEYS = frozenset({
+    "train.epochs", "train.max_steps", "train.log_every", "train.checkpoint_every", "train.tensorboard",
+    "train.eval_every", "train.eval_samples", "train.diversity_warn", "train.samples_per_grid", "train.device",
+    "data.num_workers",
+})
+
+
+def resume_changes(saved: Config, new: Config) -> tuple[list[str], list[str]]:
+    """Keys whose value differs between a run's saved config and the one asked for on resume, as
+    (impossible, inexact): ``model.*`` cannot be honoured at all (the saved networks have another
+    shape); other keys outside ``RESUME_SAFE_KEYS`` load but break exact continuation."""
+    old, changed = flatten(saved.to_dict()), flatten(new.to_dict())
+    diff = [k for k in changed if old.get(k) != changed[k]]
+    impossible = [k for k in diff if k.startswith("model.")]
+    inexact = [k for k in diff if not k.startswith("model.") and k not in RESUME_SAFE_KEYS]
+    return impossible, inexact
+
+
 def validate(cfg: Config) -> None:
     """Check everything that can be checked before building anything, naming the option."""
     m, t = cfg.model, cfg.train

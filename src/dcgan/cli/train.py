@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 
-from dcgan.config import parse_overrides, read_config_file, resolve_config, set_value, validate
+from dcgan import DcganError
+from dcgan.config import flatten, parse_overrides, read_config_file, resolve_config, resume_changes, set_value, validate
 
 
 def add_parser(sub):
@@ -17,6 +19,8 @@ def add_parser(sub):
                    "upconv (the Keras MNIST tutorial's upsample+conv model, 28 px)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config value, e.g. --set train.epochs=2 (repeatable)")
+    p.add_argument("--allow-inexact-resume", action="store_true",
+                   help="with --resume: allow changes (batch size, seed, learning rates, data ...) that break exact continuation")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs still go to metrics.jsonl)")
@@ -32,10 +36,22 @@ def resolve(args):
     if args.resume:
         from dcgan.training.checkpoint import checkpoint_config, load_checkpoint
 
-        cfg = checkpoint_config(load_checkpoint(args.resume))
+        saved = checkpoint_config(load_checkpoint(args.resume))
+        cfg = copy.deepcopy(saved)
         for key, value in overrides.items():  # e.g. more epochs for a finished run
             set_value(cfg, key, value)
         validate(cfg)
+        impossible, inexact = resume_changes(saved, cfg)
+        flat_old, flat_new = flatten(saved.to_dict()), flatten(cfg.to_dict())
+        if impossible:
+            k = impossible[0]
+            raise DcganError(f"--resume {args.resume}: cannot change {k} ({flat_old[k]} -> {flat_new[k]}): the saved networks "
+                             "were built with the old value; start a new run instead")
+        if inexact and not args.allow_inexact_resume:
+            k = inexact[0]
+            raise DcganError(f"--resume {args.resume}: changing {k} ({flat_old[k]} -> {flat_new[k]}) breaks exact resume "
+                             "(the saved data cursor, RNG and optimizer states assume the old value); "
+                             "pass --allow-inexact-resume to do it anyway")
         return cfg
     file_values = read_config_file(args.config) if args.config else {}
     return resolve_config(file_values, overrides)
