@@ -141,7 +141,7 @@ def infer_config(model: ReleasedModel) -> Config:
     else:
         arch, scales = "dcgan", len(d_widths)
     first_width = g_convs[0][0].shape[0]
-    projection_unit = len(g_layers[0]) == 3 and g_layers[0][1].shape == (projected,)
+    projection_unit = g_layers[0][1].shape == (projected,)  # (C*16,) per unit, (C,) per channel
     values = {
         "model.arch": arch,
         "model.resolution": 4 * 2**scales,
