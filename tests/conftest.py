@@ -93,3 +93,20 @@ def shared_datasets() -> Path:
     if not SHARED_DATASETS.is_dir():
         pytest.skip(f"../shared/datasets not found at {SHARED_DATASETS}: real-data checks need it")
     return SHARED_DATASETS
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through Playwright (the report's and the explorer's browser tests); skips with
+    the reason where either is missing."""
+    from tests.report.test_browser import BROWSER_ARGS, find_browser
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    executable = find_browser()
+    if executable is None:
+        pytest.skip("no Chromium found (install Debian's chromium: bash scripts/setup.sh --browser, "
+                    "or set DCGAN_CHROMIUM=/path/to/chrome)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, timeout=60_000)
+        yield b
+        b.close()

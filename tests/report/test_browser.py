@@ -27,19 +27,6 @@ def find_browser() -> str | None:
     return next((path for name in CANDIDATES if (path := shutil.which(name))), None)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
-    executable = find_browser()
-    if executable is None:
-        pytest.skip("no Chromium found (install Debian's chromium: bash scripts/setup.sh --browser, "
-                    "or set DCGAN_CHROMIUM=/path/to/chrome)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, timeout=60_000)
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("viewport", [(1280, 900), (390, 844)], ids=["laptop", "phone"])
 def test_report_loads_cleanly_in_chromium(browser, run_copy, tmp_path, viewport):
     add_results(run_copy)

@@ -17,22 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ..report.test_browser import BROWSER_ARGS, find_browser
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
-    executable = find_browser()
-    if executable is None:
-        pytest.skip("no Chromium found (install Debian's chromium: bash scripts/setup.sh --browser, "
-                    "or set DCGAN_CHROMIUM=/path/to/chrome)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, timeout=60_000)
-        yield b
-        b.close()
 
 
 PIXELS_JS = """async (sel) => {
