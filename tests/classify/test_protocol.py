@@ -107,3 +107,17 @@ def test_pipeline_solves_a_linearly_separable_problem():
                           labels_per_class=50, draws=2)
     assert result.accuracy >= 0.99
     assert min(result.few_label) >= 0.9  # 50 labels per class in 30 dimensions
+
+
+def test_select_c_computes_the_matrix_statistics_once_and_matches_plain_fits(monkeypatch):
+    from dcgan.evaluation.classify import svm
+
+    x, y = blobs(400, seed=8)
+    xv, yv = blobs(200, seed=9)
+    calls = []
+    real = svm.column_stats
+    monkeypatch.setattr(svm, "column_stats", lambda X, *a, **k: calls.append(X.shape) or real(X, *a, **k))
+    best, scores, model = select_c(lambda: LinearSVM(tol=1e-5), x, y, xv, yv, GRID)
+    assert calls == [x.shape]  # once for the whole grid, not once per C
+    for C in GRID:  # the same numbers as fitting the plain matrix afresh at each C
+        assert LinearSVM(C=C, tol=1e-5).fit(x, y).score(xv, yv) == scores[C]

@@ -61,3 +61,59 @@ def test_warm_start_reaches_the_same_solution():
     cold = LinearSVM(C=0.1, tol=1e-6).fit(x, y)
     warm = LinearSVM(C=0.001, tol=1e-6, warm_start=True).fit(x, y).set_params(C=0.1).fit(x, y)
     np.testing.assert_allclose(warm.decision_function(x), cold.decision_function(x), atol=1e-2)
+
+
+# Issue #18: fitting must never reuse statistics of another matrix (or of this one before it changed).
+
+def _assert_same_fit(model, fresh, x):
+    np.testing.assert_allclose(model.mean_, fresh.mean_, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(model.scale_, fresh.scale_, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(model.decision_function(x), fresh.decision_function(x), atol=1e-4)
+
+
+def test_refit_after_the_matrix_changed_in_place_matches_a_fresh_fit():
+    x, y = problem(seed=4)
+    other, y_other = problem(seed=5)
+    model = LinearSVM(C=0.1, tol=1e-6).fit(x, y)
+    x[:] = other  # same array, same address, same shape, other values
+    model.fit(x, y_other)
+    _assert_same_fit(model, LinearSVM(C=0.1, tol=1e-6).fit(other, y_other), other)
+
+
+def test_refit_on_a_torch_buffer_reused_for_another_matrix_matches_a_fresh_fit():
+    import torch
+
+    x, y = problem(seed=6)
+    other, y_other = problem(seed=7)
+    buffer = torch.from_numpy(x.copy())
+    model = LinearSVM(C=0.01, tol=1e-6).fit(buffer, y)
+    buffer.copy_(torch.from_numpy(other * 3.0 + 1.0))  # what a feature extractor writing into one buffer does
+    model.fit(buffer, y_other)
+    _assert_same_fit(model, LinearSVM(C=0.01, tol=1e-6).fit(other * 3.0 + 1.0, y_other), other * 3.0 + 1.0)
+
+
+def test_a_prepared_matrix_fits_like_the_plain_one_and_refuses_torch_in_place_changes():
+    import torch
+
+    x, y = problem(seed=8)
+    model = LinearSVM(C=0.1, tol=1e-6)
+    prepared = model.prepare(x)
+    assert np.shares_memory(np.asarray(prepared), x) and prepared.shape == x.shape
+    for C in (0.01, 0.1):
+        model.set_params(C=C).fit(prepared, y)
+        _assert_same_fit(model, LinearSVM(C=C, tol=1e-6).fit(x, y), x)
+    tensor = torch.from_numpy(x.copy())
+    prepared = model.prepare(tensor)
+    tensor.mul_(2.0)
+    with pytest.raises(ValueError, match="modified in place"):
+        model.fit(prepared, y)
+    with pytest.raises(ValueError, match="standardize"):
+        LinearSVM(standardize=False).fit(LinearSVM(standardize=True).prepare(x), y)
+
+
+def test_copies_of_a_fitted_model_hold_no_matrix_statistics():
+    import copy
+
+    x, y = problem(seed=9)
+    model = LinearSVM(C=0.1).fit(x, y)
+    assert not any(getattr(v, "ndim", 1) == 2 and v.shape[0] > x.shape[1] for v in vars(copy.deepcopy(model)).values())

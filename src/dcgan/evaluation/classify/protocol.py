@@ -72,12 +72,19 @@ def select_c(make_classifier: Callable[[], object], X_fit, y_fit, X_val, y_val, 
 
     Returns ``(best_C, {C: validation accuracy}, model fitted at best C)``. Ties go to the smaller
     C (the more regularised model). Sees no test data: it is not given any.
+
+    A classifier with ``prepare`` (``LinearSVM``) gets ``X_fit`` prepared once: its column
+    statistics and Gram matrix are computed for the first C and reused for the others. That is
+    safe because this function holds the prepared matrix only for this loop, in which nothing
+    writes to ``X_fit``; it is dropped on return (the returned model keeps no reference to it).
     """
     scores: dict[float, float] = {}
     best = None
     model = make_classifier()
+    prepare = getattr(model, "prepare", None)
+    features = prepare(X_fit) if callable(prepare) else X_fit
     for C in sorted(grid):
-        model.set_params(C=C).fit(X_fit, y_fit)
+        model.set_params(C=C).fit(features, y_fit)
         scores[C] = accuracy(model, X_val, y_val)
         if best is None or scores[C] > scores[best[0]]:
             best = (C, _snapshot(model))

@@ -19,6 +19,14 @@ scaled to zero mean and unit variance over the training rows (done implicitly, w
 the matrix). Pooled activations of different layers differ in scale by orders of magnitude, and
 standardising makes the problem well conditioned, so the solver converges in far fewer passes and
 one C grid serves every feature type. ``coef_``/``intercept_`` are reported in the original space.
+
+What a fit derives from the matrix alone (column mean/std, the preconditioner's Gram matrix) is
+computed by every ``fit(X, y)`` from ``X`` as it is then: there is no hidden cache, so a matrix
+changed in place, or another one at a reused address, is never fitted with stale statistics. A
+caller that fits one matrix many times (the C search, ``protocol.select_c``) computes them once,
+explicitly: ``prepared = model.prepare(X)``, then ``model.fit(prepared, y)`` at every C. The
+prepared object is the caller's promise not to change ``X`` while it uses it (torch in-place
+writes to the prepared tensor are detected and refused; writes through a NumPy view cannot be).
 """
 
 from __future__ import annotations
@@ -70,6 +78,63 @@ def primal_objective(X, targets, coef, intercept, C: float, mean=None, std=None)
     return float(0.5 * (v.pow(2).sum() + c.pow(2).sum()) + C * hinge.pow(2).sum())
 
 
+def _as_float_tensor(X, device) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(X, dtype=np.float32) if not torch.is_tensor(X) else X).float().to(device)
+
+
+class PreparedFeatures:
+    """A float32 feature matrix on its device with the statistics ``LinearSVM.fit`` derives from it
+    (column mean/std; Gram matrices on first use), computed once for many fits of the same matrix.
+
+    Made with ``LinearSVM.prepare(X)`` by the code that owns ``X`` and fits it repeatedly, and
+    passed to ``fit`` in place of ``X``. The statistics describe ``X`` as it was when prepared: the
+    tensor's in-place version counter is recorded and ``fit`` refuses the object once torch has
+    written to the tensor; changing it through a NumPy array sharing its memory is not detectable,
+    so do not modify ``X`` while a prepared object for it is in use. ``np.asarray(prepared)`` is
+    the matrix itself (no copy on CPU)."""
+
+    def __init__(self, X, standardize: bool = True, device: str | torch.device = "cpu"):
+        self.X = _as_float_tensor(X, torch.device(device))
+        self.standardize = bool(standardize)
+        if self.standardize:
+            self.mean, self.std = column_stats(self.X)
+        else:
+            self.mean = torch.zeros(self.X.shape[1], device=self.X.device)
+            self.std = torch.ones(self.X.shape[1], device=self.X.device)
+        self._grams: dict[int, torch.Tensor] = {}
+        self._version = self.X._version
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.X.shape)
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.X.detach().cpu().numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def check_unchanged(self) -> None:
+        if self.X._version != self._version:
+            raise ValueError("the feature matrix was modified in place after LinearSVM.prepare(); prepare it again")
+
+    def gram(self, precondition_rows: int) -> torch.Tensor:
+        """Second moment (D+1, D+1) of the standardised features with a constant bias column, from
+        at most ``precondition_rows`` evenly spaced rows (all rows when 0)."""
+        if precondition_rows not in self._grams:
+            X = self.X
+            step = max(1, X.shape[0] // precondition_rows) if precondition_rows else 1
+            Z = (X[::step] - self.mean) / self.std
+            Z = torch.cat([Z, torch.ones(Z.shape[0], 1, device=X.device)], dim=1)
+            self._grams[precondition_rows] = (Z.T @ Z).double() / Z.shape[0]
+        return self._grams[precondition_rows]
+
+
+def _same_device(asked: torch.device, actual: torch.device) -> bool:
+    return asked.type == actual.type and (asked.index is None or asked.index == actual.index)
+
+
 class LinearSVM(ClassifierMixin, BaseEstimator):
     """Squared-hinge, L2-penalised linear SVM, one-vs-rest. ``X``: float (N, D); ``y``: (N,) labels."""
 
@@ -86,7 +151,14 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         self.precondition = precondition
         self.precondition_rows = precondition_rows
 
+    def prepare(self, X) -> PreparedFeatures:
+        """``X`` with its statistics for this estimator's ``standardize`` and ``device``, for many
+        ``fit(prepared, y)`` calls on the same matrix (see ``PreparedFeatures``)."""
+        return PreparedFeatures(X, self.standardize, self.device)
+
     def fit(self, X, y):
+        """Fit on ``X`` (N, D): an array or tensor (statistics computed from it now), or a
+        ``PreparedFeatures`` from ``prepare`` (statistics computed when it was prepared)."""
         if self.solver not in SOLVERS:
             raise ValueError(f"solver='{self.solver}': use one of {SOLVERS}")
         if self.C <= 0:
@@ -96,8 +168,15 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         if len(classes) < 2:
             raise ValueError("need at least two classes to train a classifier")
         device = torch.device(self.device)
-        Xt = torch.as_tensor(np.asarray(X, dtype=np.float32) if not torch.is_tensor(X) else X).float().to(device)
-        mean, std = self._column_stats(Xt)
+        if isinstance(X, PreparedFeatures):
+            if X.standardize != bool(self.standardize) or not _same_device(device, X.X.device):
+                raise ValueError(f"features prepared with standardize={X.standardize} on {X.X.device}, but this "
+                                 f"LinearSVM has standardize={self.standardize}, device='{self.device}'")
+            X.check_unchanged()
+            prepared = X
+        else:
+            prepared = PreparedFeatures(X, self.standardize, device)  # this fit only: nothing kept
+        Xt, mean, std = prepared.X, prepared.mean, prepared.std
         targets = one_vs_rest_targets(y, classes).to(device)
         previous = (getattr(self, "_v", None), getattr(self, "_c", None))
         if not (self.warm_start and previous[0] is not None and previous[0].shape == (Xt.shape[1], targets.shape[1])):
@@ -105,7 +184,8 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         if self.solver == "liblinear":
             v, c = self._fit_liblinear(Xt, y, mean, std)
         else:
-            v, c = self._fit_lbfgs(Xt, targets, mean, std, *previous)
+            v, c = self._fit_lbfgs(Xt, targets, mean, std, *previous,
+                                   gram=lambda: prepared.gram(self.precondition_rows))
         self.classes_ = classes
         self._v, self._c = v, c  # standardised-space solution (for warm starts)
         coef = (v / std.unsqueeze(1)).T  # (K, D) in the original feature space
@@ -115,40 +195,8 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = Xt.shape[1]
         return self
 
-    def __getstate__(self):
-        # Copies and pickles leave out the per-matrix cache (the Gram matrix alone is D^2 doubles).
-        return {k: v for k, v in self.__dict__.items() if k != "_stats_cache"}
-
-    def _cached(self, X: torch.Tensor, name: str, compute):
-        """Per-matrix statistics, reused while refitting on the same matrix (the C search)."""
-        key = (X.data_ptr(), tuple(X.shape), str(X.device), self.standardize, self.precondition_rows)
-        cache = self.__dict__.setdefault("_stats_cache", {})
-        if cache.get("key") != key:
-            cache.clear()
-            cache["key"] = key
-        if name not in cache:
-            cache[name] = compute()
-        return cache[name]
-
-    def _column_stats(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if not self.standardize:
-            ones = torch.ones(X.shape[1], device=X.device)
-            return ones * 0, ones
-        return self._cached(X, "moments", lambda: column_stats(X))
-
-    def _gram(self, X, mean, std) -> torch.Tensor:
-        """Second moment (D+1, D+1) of the standardised features with a constant bias column, from
-        at most ``precondition_rows`` evenly spaced rows."""
-
-        def compute():
-            step = max(1, X.shape[0] // self.precondition_rows) if self.precondition_rows else 1
-            Z = (X[::step] - mean) / std
-            Z = torch.cat([Z, torch.ones(Z.shape[0], 1, device=X.device)], dim=1)
-            return (Z.T @ Z).double() / Z.shape[0]
-
-        return self._cached(X, "gram", compute)
-
-    def _fit_lbfgs(self, X, targets, mean, std, v0=None, c0=None):
+    def _fit_lbfgs(self, X, targets, mean, std, v0=None, c0=None, *, gram):
+        """``gram()``: the Gram matrix of the standardised X (``PreparedFeatures.gram``), asked for only when preconditioning."""
         n, d, k = X.shape[0], X.shape[1], targets.shape[1]
         theta0 = torch.zeros(d + 1, k, device=X.device)  # rows: weights (standardised space), then bias
         if v0 is not None:
@@ -167,7 +215,7 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
             # problem: tens of passes over the data instead of hundreds, whatever C.
             with torch.no_grad():
                 rho = float((targets * scores_of(theta0) < 1).float().mean()) if v0 is not None else 1.0
-                hessian = 2 * max(rho, 0.05) * self._gram(X, mean, std)
+                hessian = 2 * max(rho, 0.05) * gram()
                 hessian.diagonal().add_(2 * reg)
                 upper = torch.linalg.cholesky(hessian).T.float().contiguous()  # L^T
                 u0 = upper @ theta0
