@@ -2,13 +2,24 @@
 
 Bad input policy: an item whose bytes do not decode (truncated, corrupt, not an image) is
 *replaced* by the next decodable item (index + 1, + 2, ..., wrapping around), so a batch keeps
-its size and an epoch never crashes. Each replaced item is counted in ``skipped`` and the first
-few are named in a warning (``warnings.warn``, once per item and process; DataLoader workers
-count their own share). ``dcgan data prepare`` drops such items instead of replacing them.
+its size and an epoch never crashes. ``dcgan data prepare`` drops such items instead.
+
+Reporting: the first ``WARN_FIRST`` corrupt items are named, one line each, as a
+``CorruptImageWarning`` (so warning filters and ``pytest.warns`` apply) issued with
+``warnings.warn_explicit`` at location ``dcgan:0``: the default display is then the single line
+``dcgan:0: CorruptImageWarning: skipping corrupt image ...``, without the source line of whatever
+code indexed the dataset. Every corrupt item is also recorded in a small table in shared memory,
+which DataLoader worker processes (fresh ones every epoch) inherit: the limit on named items and
+the count hold for the whole run, not per worker and epoch, and the main process can summarise
+them (``report_skipped(dataset)``, through keep-list subsets and multi-source datasets too).
+The table holds ``SHARED_CAPACITY`` distinct items; past that the count is reported as a lower
+bound. Updates are not locked: two workers recording new corrupt items at the same instant can
+lose one entry (it is recorded again when next met) or name one item more than ``WARN_FIRST``.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 
@@ -20,6 +31,9 @@ from dcgan.data.types import ImageDataset
 
 WARN_FIRST = 5  # corrupt items named individually; after that only the count grows
 MAX_CONSECUTIVE_BAD = 1000  # this many undecodable items in a row means the data is not images at all
+SHARED_CAPACITY = 4096  # distinct corrupt items the cross-process table records (then: "at least")
+_NAMED, _COUNT = 0, 1  # slots of the shared table before its item indices
+_OBJECT_REPR = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>")  # PIL: "cannot identify image file <_io.BytesIO ...>"
 
 
 class CorruptImageWarning(UserWarning):
@@ -36,6 +50,7 @@ class StreamedImages(ImageDataset):
         self.resolution, self.channels = resolution, channels
         self.description, self.class_names = description, class_names
         self.skipped: dict[int, str] = {}  # index -> reason, in this process
+        self._shared = _shared_table()  # [named, count, index, ...]: all processes (see the module docstring)
 
     def read_bytes(self, index: int) -> bytes:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -73,21 +88,75 @@ class StreamedImages(ImageDataset):
     def _note_bad(self, index: int, reason: str) -> None:
         if index in self.skipped:
             return
+        reason = _OBJECT_REPR.sub("", reason)
         self.skipped[index] = reason
-        if len(self.skipped) <= WARN_FIRST:
-            more = " (further ones are counted, not named)" if len(self.skipped) == WARN_FIRST else ""
-            warnings.warn(
+        table = self._shared
+        count = int(table[_COUNT])
+        if count and bool((table[2 : 2 + min(count, SHARED_CAPACITY)] == index).any()):
+            return  # already met, by this process earlier or by another worker (an earlier epoch)
+        if count < SHARED_CAPACITY:
+            table[2 + count] = index
+        table[_COUNT] = count + 1
+        named = int(table[_NAMED])
+        if named < WARN_FIRST:
+            table[_NAMED] = named + 1
+            more = " (further ones are counted, not named)" if named + 1 == WARN_FIRST else ""
+            warnings.warn_explicit(
                 f"skipping corrupt image {self.item_name(index)} ({reason}); using the next image instead{more}",
-                CorruptImageWarning,
-                stacklevel=3,
+                CorruptImageWarning, filename="dcgan", lineno=0,
             )
 
+    def corrupt_count(self) -> int:
+        """Distinct corrupt items met so far by this process and its DataLoader workers (a lower bound
+        past ``SHARED_CAPACITY``)."""
+        return max(min(int(self._shared[_COUNT]), SHARED_CAPACITY), len(self.skipped))
+
+    def corrupt_indices(self) -> list[int]:
+        """The corrupt items met (all processes' first ones in the order met, then this process's others)."""
+        recorded = self._shared[2 : 2 + min(int(self._shared[_COUNT]), SHARED_CAPACITY)].tolist()
+        seen = set(recorded)
+        return recorded + [i for i in self.skipped if i not in seen]
+
     def skipped_report(self) -> str:
-        names = ", ".join(self.item_name(i) for i in list(self.skipped)[:WARN_FIRST])
-        return f"{len(self.skipped)} corrupt image(s) skipped" + (f": {names}" if names else "")
+        """``N corrupt image(s) skipped ...: first names`` (all processes), for the end of a run."""
+        n, indices = self.corrupt_count(), self.corrupt_indices()
+        if not n:
+            return "no corrupt images skipped"
+        names = ", ".join(self.item_name(i) for i in indices[:WARN_FIRST])
+        rest = f" and {n - WARN_FIRST} more" if n > WARN_FIRST else ""
+        bound = "at least " if n >= SHARED_CAPACITY else ""
+        return f"{bound}{n} corrupt image(s) skipped, each replaced by the next decodable one: {names}{rest}"
 
 
-def report_skipped(dataset) -> None:
-    """Print the skipped-image count of a streamed dataset (main process share) to stderr."""
-    if isinstance(dataset, StreamedImages) and dataset.skipped:
-        print(f"warning: {dataset.skipped_report()}", file=sys.stderr)
+def _shared_table() -> torch.Tensor:
+    table = torch.zeros(2 + SHARED_CAPACITY, dtype=torch.int64)
+    try:
+        table.share_memory_()  # inherited by forked workers, passed by handle to spawned ones
+    except RuntimeError:  # no shared memory here: counts stay per process, as without workers
+        pass
+    return table
+
+
+def streamed_parts(dataset) -> list[StreamedImages]:
+    """The streamed datasets inside ``dataset``: itself, a ``Subset``'s (keep list) or a multi-source one's."""
+    if isinstance(dataset, StreamedImages):
+        return [dataset]
+    parts: list[StreamedImages] = []
+    inner = getattr(dataset, "datasets", None)
+    for d in list(inner) if isinstance(inner, (list, tuple)) else [getattr(dataset, "dataset", None)]:
+        if d is not None and d is not dataset:
+            parts += [p for p in streamed_parts(d) if all(p is not q for q in parts)]
+    return parts
+
+
+def report_skipped(dataset, file=None) -> int:
+    """One line on stderr (or ``file``) per streamed source that replaced corrupt images, counting
+    them over this process and its DataLoader workers; silent when there were none. Returns the
+    total. A training run calls it once, after its last step."""
+    total = 0
+    for part in streamed_parts(dataset):
+        n = part.corrupt_count()
+        if n:
+            total += n
+            print(f"warning: {part.description or 'dataset'}: {part.skipped_report()}", file=file or sys.stderr)
+    return total
