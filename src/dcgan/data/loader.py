@@ -14,7 +14,22 @@ from collections.abc import Iterator
 
 import torch
 
+from dcgan import DcganError
 from dcgan.data.types import ImageDataset, InMemoryImages
+
+
+def check_batch_size(n_images: int, batch_size: int, world_size: int = 1, description: str = "") -> None:
+    """Refuse (``DcganError``, naming ``train.batch_size``) a batch that the data cannot fill even once:
+    batches are full (``drop_last``) and under DDP each of ``world_size`` processes takes its share."""
+    per_rank = n_images // world_size
+    if batch_size <= per_rank:
+        return
+    of = f" of {description}" if description else ""
+    if world_size > 1:
+        where = f"each process's share of the dataset ({n_images} images{of} over {world_size} processes: {per_rank} each)"
+    else:
+        where = f"the dataset ({n_images} images{of})"
+    raise DcganError(f"train.batch_size={batch_size} is larger than {where}: use at most {per_rank} (batches are full)")
 
 
 class BatchStream:
@@ -29,12 +44,8 @@ class BatchStream:
     ):
         self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
         self.rank, self.world_size, self.num_workers = rank, world_size, num_workers
-        per_rank = len(dataset) // world_size
-        self.batches_per_epoch = per_rank // batch_size
-        if self.batches_per_epoch < 1:
-            raise ValueError(
-                f"dataset of {len(dataset)} images is smaller than one batch of {batch_size} x {world_size} process(es)"
-            )
+        check_batch_size(len(dataset), batch_size, world_size, getattr(dataset, "description", ""))
+        self.batches_per_epoch = len(dataset) // world_size // batch_size
 
     def epoch_indices(self, epoch: int) -> torch.Tensor:
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
