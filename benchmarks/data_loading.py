@@ -37,13 +37,13 @@ import torch
 from PIL import Image
 
 from dcgan.config import resolve_config
+from dcgan.core.device import resolve_device, resolve_precision
 from dcgan.data import open_dataset
 from dcgan.data.loader import BatchStream
 from dcgan.data.prepare import prepare_pack
 from dcgan.data.types import to_model_range
 from dcgan.models import build_models
 from dcgan.sampling import sample_z
-from dcgan.training.runtime import resolve_device, resolve_precision
 from dcgan.training.step import GANStep
 
 REPO = Path(__file__).resolve().parents[1]

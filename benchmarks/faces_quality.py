@@ -24,11 +24,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dcgan.core.checkpoint import load_checkpoint
+from dcgan.core.run import load_generator
 from dcgan.evaluation.frechet import GaussianStats, frechet_between
 from dcgan.evaluation.judge import judge_input, load_judge
 from dcgan.experiments.common import real_images
 from dcgan.sampling import generate, seeded_z
-from dcgan.training.checkpoint import load_checkpoint, load_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 UTK = ROOT.parent / "shared" / "datasets" / "utkface-64.zip"

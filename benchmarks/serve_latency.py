@@ -29,10 +29,10 @@ from pathlib import Path
 import torch
 
 from dcgan.config import resolve_config
+from dcgan.core.checkpoint import save_checkpoint
 from dcgan.models import build_models
 from dcgan.serve.explorer import Explorer
 from dcgan.serve.server import start_in_thread
-from dcgan.training.checkpoint import save_checkpoint
 
 
 def make_run(run_dir: Path, preset: str, res: int, channels: int) -> Path:

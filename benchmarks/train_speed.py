@@ -28,8 +28,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from dcgan.config import resolve_config
+from dcgan.core.device import resolve_device, resolve_precision
 from dcgan.models import build_models
-from dcgan.training.runtime import resolve_device, resolve_precision
 from dcgan.training.step import GANStep
 
 

@@ -42,6 +42,8 @@ import numpy as np
 import torch
 
 from dcgan.config import resolve_config
+from dcgan.core.checkpoint import load_checkpoint
+from dcgan.core.run import load_generator
 from dcgan.data import open_dataset
 from dcgan.evaluation.evaluate import evaluate_samples
 from dcgan.evaluation.features.classifier import load_fashion_cnn, predict
@@ -49,7 +51,6 @@ from dcgan.evaluation.reference import subset_indices
 from dcgan.images import save_grid
 from dcgan.models.conditional import default_labels
 from dcgan.sampling import generate, seeded_z
-from dcgan.training.checkpoint import load_checkpoint, load_generator
 from dcgan.training.loop import train
 
 VARIANTS: dict[str, tuple[str, dict]] = {
@@ -289,7 +290,7 @@ def main(argv=None) -> int:
         # write as we go, so an interrupted benchmark keeps what it has
         summary["seconds"] = round(time.perf_counter() - start, 1)
         out.write_text(json.dumps(summary, indent=2) + "\n")
-    from dcgan.training.runtime import resolve_device
+    from dcgan.core.device import resolve_device
 
     summary["device"] = str(resolve_device(args.device))
     summary["histograms_png"] = str(histogram_picture(hists, class_names, pictures / "class_histograms.png"))

@@ -22,10 +22,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
 from dcgan.data.types import to_model_range
 from dcgan.models.registry import build_discriminator
 from dcgan.sampling import bn_mode
-from dcgan.training.checkpoint import checkpoint_config, load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASE = ROOT.parent / "shared" / "authors-weights" / "svhn_unsup_all_conv_dcgan_100z_gaussian_lr_0.0005_64mb"

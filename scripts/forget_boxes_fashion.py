@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dcgan.core.run import open_run
 from dcgan.data import open_dataset
-from dcgan.experiments.common import display_scale, draw_boxes, grid_array, load_networks, save_image
+from dcgan.experiments.common import display_scale, draw_boxes, grid_array, save_image
 from dcgan.experiments.neighbours import nearest, pixel_features
 from dcgan.experiments.sheets import sheet_z
 from dcgan.sampling import generate
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shoulder-fraction", type=float, default=0.2)
     args = p.parse_args(argv)
 
-    nets = load_networks(args.checkpoint)
+    nets = open_run(args.checkpoint)
     m = nets.config.model
     samples = generate(nets.generator, sheet_z(args.sheet_seed, args.n, m.z_dim, m.z_dist))
     train = open_dataset("fashion-mnist", resolution=m.resolution, channels=m.channels, split="train",

@@ -23,8 +23,6 @@ def test_batch_larger_than_the_dataset_is_one_line_naming_the_option(idx_folder,
     assert not (run / "checkpoints").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="training/loop.py writes RUN_DIR/config.json before it opens the data; "
-                   "see docs/pending/issue18_edges.md for the one-line move that fixes it")
 def test_batch_larger_than_the_dataset_leaves_no_run_directory(idx_folder, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(_train_args(idx_folder, run, 1_000_000)) == 2

@@ -10,9 +10,9 @@ import torch
 from torch import nn
 
 from dcgan.config import resolve_config
+from dcgan.core.run import Networks
 from dcgan.evaluation.judge import HEADS
 from dcgan.experiments.arithmetic import combine, neighbours, parse_expression
-from dcgan.experiments.common import Networks
 from dcgan.experiments.face_scoring import (
     CONCEPTS,
     EXPRESSIONS,

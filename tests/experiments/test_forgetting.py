@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from dcgan import DcganError
+from dcgan.core.run import load_generator
 from dcgan.experiments.forgetting import (
     box_mask,
     drop_feature_maps,
@@ -17,7 +18,6 @@ from dcgan.experiments.forgetting import (
     training_data,
 )
 from dcgan.sampling import seeded_z
-from dcgan.training.checkpoint import load_generator
 
 
 def test_box_mask_uses_receptive_field_centres():

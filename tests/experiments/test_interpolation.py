@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 
+from dcgan.core.run import load_generator
 from dcgan.experiments.interpolation import lerp, slerp, walk_path
 from dcgan.sampling import generate, seeded_z
-from dcgan.training.checkpoint import load_generator
 
 
 @pytest.mark.parametrize("mode", ["linear", "slerp"])

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from dcgan.config import resolve_config
-from dcgan.experiments.common import Networks
+from dcgan.core.run import Networks
 from dcgan.experiments.pose_axis import PoseProxy, pose_axis_check
 from dcgan.models import build_models
 from tests.experiments.test_face_scoring import StubJudge

@@ -12,8 +12,9 @@ import pytest
 import torch
 
 from dcgan.cli import main
-from dcgan.interop.safetensors_io import load_safetensors_checkpoint
-from dcgan.training.checkpoint import load_checkpoint, load_generator
+from dcgan.core.checkpoint import load_checkpoint
+from dcgan.core.run import load_generator
+from dcgan.core.safetensors_io import load_safetensors_checkpoint
 
 from ..conftest import tiny_config
 
@@ -132,10 +133,10 @@ def test_safetensors_round_trip_and_plain_loader(ema_run, tmp_path):
 
 def test_sample_reads_safetensors(tiny_run, tmp_path):
     """``dcgan sample --checkpoint x.safetensors`` gives the images of the checkpoint itself
-    (needs the one-line hook in training.checkpoint.load_checkpoint)."""
+    (needs the one-line hook in core.checkpoint.load_checkpoint)."""
     import inspect
 
-    import dcgan.training.checkpoint as ckpt
+    import dcgan.core.checkpoint as ckpt
 
     if "safetensors" not in inspect.getsource(ckpt.load_checkpoint):
         pytest.skip("load_checkpoint does not dispatch .safetensors to dcgan.interop yet")

@@ -4,10 +4,10 @@ import pytest
 import torch
 
 from dcgan.config import resolve_config
+from dcgan.core.device import resolve_precision
 from dcgan.models import build_models
 from dcgan.models.conditional import ConditionalGenerator, default_labels, sampling_labels, split_logits
 from dcgan.training import step as step_module
-from dcgan.training.runtime import resolve_precision
 from dcgan.training.step import GANStep
 
 

@@ -14,8 +14,8 @@ from ..conftest import tiny_config
 
 
 def varied_run(run_dir: Path, idx_folder: Path, **overrides) -> Path:
+    from dcgan.core.checkpoint import save_checkpoint
     from dcgan.models.registry import build_discriminator, build_generator
-    from dcgan.training.checkpoint import save_checkpoint
 
     cfg = tiny_config(idx_folder, run_dir, **{"model.resolution": 32, **overrides})
     torch.manual_seed(0)  # PyTorch's default init draws from the global generator

@@ -15,7 +15,7 @@ import sys
 import pytest
 import torch
 
-from dcgan.training.checkpoint import load_checkpoint
+from dcgan.core.checkpoint import load_checkpoint
 from dcgan.training.loop import train
 from tests.conftest import tiny_config
 

@@ -7,8 +7,8 @@ import signal
 import pytest
 import torch
 
+from dcgan.core.checkpoint import load_checkpoint
 from dcgan.training import step as step_module
-from dcgan.training.checkpoint import load_checkpoint
 from dcgan.training.loop import TrainingDiverged, train
 from tests.conftest import tiny_config
 
@@ -31,8 +31,8 @@ def test_tiny_run_learns_and_writes_its_outputs(tiny_run):
     cfg = json.loads((tiny_run / "config.json").read_text())
     state = load_checkpoint(tiny_run)
     assert state["step"] == 6 and state["config"] == cfg
+    from dcgan.core.checkpoint import checkpoint_config
     from dcgan.models import build_models
-    from dcgan.training.checkpoint import checkpoint_config
 
     g0, d0 = build_models(checkpoint_config(state).model, seed=0)
     changed = [not torch.equal(p, state["generator"][n]) for n, p in g0.state_dict().items() if "weight" in n]

@@ -9,7 +9,8 @@ import torch
 
 from dcgan import DcganError
 from dcgan.cli import main
-from dcgan.training.checkpoint import load_checkpoint, load_generator
+from dcgan.core.checkpoint import load_checkpoint
+from dcgan.core.run import load_generator
 from dcgan.training.loop import _checked_labels, train
 from tests.conftest import tiny_config
 from tests.training.test_loop import _states_equal

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from dcgan import DcganError
 
@@ -42,15 +41,8 @@ def add_parser(sub):
     return p
 
 
-def default_out(checkpoint: str) -> Path:
-    path = Path(checkpoint)
-    if path.is_dir():
-        return path / "classify"
-    run_dir = path.parent.parent if path.parent.name == "checkpoints" else path.parent
-    return run_dir / "classify"
-
-
 def run(args) -> int:
+    from dcgan.core.layout import CLASSIFY_DIR, output_dir
     from dcgan.evaluation.classify.experiment import ClassifySettings, run_classification
     from dcgan.evaluation.classify.protocol import DEFAULT_C_GRID
     from dcgan.evaluation.classify.table import markdown
@@ -69,7 +61,7 @@ def run(args) -> int:
         kmeans_k=args.kmeans_k, kmeans_patches=args.kmeans_patches, cnn_max_steps=args.cnn_steps,
         cnn_draws=args.cnn_draws, device=args.device, seed=args.seed,
     )
-    out = Path(args.out) if args.out else default_out(args.checkpoint)
+    out = output_dir(args.checkpoint, CLASSIFY_DIR, out=args.out)
     rows, meta = run_classification(settings, out, log=lambda msg: print(msg, file=sys.stderr, flush=True))
     print(markdown(rows, meta))
     print(f"wrote {out / 'table.md'} and {out / 'table.json'}", file=sys.stderr)

@@ -41,9 +41,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from dcgan.core.device import resolve_device
     from dcgan.evaluation.evaluate import evaluate_samples, generate_from_checkpoint, load_npz_images
     from dcgan.evaluation.metrics import METRICS
-    from dcgan.training.runtime import resolve_device
 
     if args.n < 10:
         raise DcganError(f"--n must be >= 10, got {args.n}")

@@ -131,13 +131,15 @@ def _concepts(specs: list[str], nets, args):
 
 
 def run(args) -> int:
-    from dcgan.experiments.common import default_out_dir, load_networks, parse_seeds, real_images
-    from dcgan.training.runtime import resolve_device
+    from dcgan.core.device import resolve_device
+    from dcgan.core.layout import EXPERIMENTS_DIR, output_dir
+    from dcgan.core.run import open_run
+    from dcgan.experiments.common import parse_seeds, real_images
 
     name = args.experiment
     needs_d = name in ("guided", "neighbours")
-    nets = load_networks(args.checkpoint, resolve_device(args.device), discriminator=needs_d, use_ema=not args.no_ema)
-    out = default_out_dir(args.checkpoint, name, args.out)
+    nets = open_run(args.checkpoint, resolve_device(args.device), discriminator=needs_d, use_ema=not args.no_ema)
+    out = output_dir(args.checkpoint, EXPERIMENTS_DIR, name, out=args.out)
     bn = getattr(args, "bn", "running")
     if name == "sheet":
         from dcgan.experiments.sheets import make_sheet

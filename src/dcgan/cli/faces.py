@@ -81,10 +81,10 @@ def run(args) -> int:
         print(f"wrote {out / 'judge.pt'} and judge.json", file=sys.stderr)
         return 0
 
+    from dcgan.core.run import open_run
     from dcgan.evaluation.judge import load_judge
-    from dcgan.experiments.common import load_networks
 
-    nets = load_networks(args.checkpoint, args.device, use_ema=not args.no_ema)
+    nets = open_run(args.checkpoint, args.device, use_ema=not args.no_ema)
     if nets.config.model.channels != 3:
         raise DcganError(f"--checkpoint '{args.checkpoint}' makes {nets.config.model.channels}-channel images; "
                          "the face judge needs RGB")

@@ -31,9 +31,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from dcgan.core.checkpoint import save_checkpoint
     from dcgan.interop.authors import import_released
     from dcgan.report.layout import CHECKPOINTS_DIR, CONFIG_FILE
-    from dcgan.training.checkpoint import save_checkpoint
 
     out = Path(args.out)
     if out.suffix == ".pt":

@@ -56,11 +56,11 @@ def run(args) -> int:
         raise DcganError("--z and --per-class both choose the images; give one of them")
     if args.out and not args.out.endswith(".npz"):
         raise DcganError(f"--out '{args.out}' must end in .npz")
+    from dcgan.core.device import resolve_device
+    from dcgan.core.run import load_generator
     from dcgan.images import save_grid
     from dcgan.models.conditional import sampling_labels
     from dcgan.sampling import generate, save_npz, seeded_z
-    from dcgan.training.checkpoint import load_generator
-    from dcgan.training.runtime import resolve_device
 
     generator, cfg = load_generator(args.checkpoint, resolve_device(args.device), use_ema=not args.no_ema)
     try:

@@ -26,8 +26,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from dcgan.core.device import resolve_device
     from dcgan.serve.server import serve_forever
-    from dcgan.training.runtime import resolve_device
 
     serve_forever(args.run_dir, args.host, args.port, resolve_device(args.device), use_ema=not args.no_ema)
     return 0

@@ -34,7 +34,7 @@ def resolve(args):
     if args.arch:
         overrides["model.arch"] = args.arch
     if args.resume:
-        from dcgan.training.checkpoint import checkpoint_config, load_checkpoint
+        from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
 
         saved = checkpoint_config(load_checkpoint(args.resume))
         cfg = copy.deepcopy(saved)

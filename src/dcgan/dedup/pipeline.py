@@ -89,7 +89,7 @@ def save_groups_picture(dataset, groups: list[list[int]], path: Path, rows: int,
 
 def run_dedup(opts: DedupOptions, log: Callable[[str], None] = print) -> dict:
     """Run the whole pipeline; returns the counts dict (also written to ``out/counts.json``)."""
-    from dcgan.training.runtime import resolve_device
+    from dcgan.core.device import resolve_device
 
     opts.validate()
     out = Path(opts.out)

@@ -14,7 +14,8 @@ import torch
 
 from dcgan import DcganError
 from dcgan.data import open_dataset
-from dcgan.data.types import ImageDataset, InMemoryImages
+from dcgan.data.materialise import materialise
+from dcgan.data.types import ImageDataset
 
 HASH_RESOLUTION = 32
 HASH_CHANNELS = 3
@@ -27,10 +28,7 @@ def open_for_dedup(name: str, split: str = "train", path: str = "") -> ImageData
 
 def gather(dataset: ImageDataset, indices: torch.Tensor) -> torch.Tensor:
     """uint8 (len(indices), 3, 32, 32) for the given dataset indices."""
-    if isinstance(dataset, InMemoryImages):
-        images = dataset.images[indices]
-    else:
-        images = torch.stack([dataset[int(i)][0] for i in indices])
+    images = materialise(dataset, indices)[0]
     if images.dtype != torch.uint8 or tuple(images.shape[1:]) != (HASH_CHANNELS, HASH_RESOLUTION, HASH_RESOLUTION):
         raise DcganError(f"dedup needs uint8 images (3, 32, 32), the dataset gave {images.dtype} {tuple(images.shape[1:])}")
     return images

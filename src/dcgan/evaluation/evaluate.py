@@ -111,8 +111,8 @@ def generate_from_checkpoint(
     checkpoint: str | Path, n: int, seed: int = 0, device: str = "cpu", bn: str = "running", use_ema: bool = True
 ):
     """(uint8 samples (n, C, H, W), Config) from a checkpoint; noise from ``seeded_z(seed)``."""
+    from dcgan.core.run import load_generator
     from dcgan.sampling import generate, seeded_z
-    from dcgan.training.checkpoint import load_generator
 
     generator, cfg = load_generator(checkpoint, device, use_ema=use_ema)
     z = seeded_z(seed, n, cfg.model.z_dim, cfg.model.z_dist)

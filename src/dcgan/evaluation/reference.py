@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from dcgan.data import open_dataset
+from dcgan.data.materialise import materialise
 from dcgan.data.registry import DATASETS
 from dcgan.evaluation.features import FeatureExtractor
 
@@ -68,22 +69,18 @@ def load_reference(
     """Open ``dataset`` at the samples' resolution/channels, take ``n`` images (all if fewer), and
     return their features, from the cache when present."""
     data = open_dataset(dataset, resolution=resolution, channels=channels, split=split, path=path)
-    if hasattr(data, "images"):
-        all_images, all_labels = data.images, getattr(data, "labels", None)
-    else:  # a streaming reader: materialise (references are at most tens of thousands of images)
-        items = [data[i] for i in range(len(data))]
-        all_images = torch.stack([im for im, _ in items])
-        all_labels = torch.tensor([lab for _, lab in items])
-    index = subset_indices(len(all_images), n, seed)
-    images = all_images[torch.from_numpy(index)]
-    labels = all_labels[torch.from_numpy(index)] if all_labels is not None else None
+    index = subset_indices(len(data), n, seed)
+    # Only the chosen images are decoded (references are at most tens of thousands of images).
+    images, labels = materialise(data, torch.from_numpy(index))
+    if (labels < 0).all():
+        labels = None
     key = {
         "dataset": dataset, "root": _dataset_root(dataset, path), "split": split, "n": int(len(index)),
-        "seed": seed if len(index) < len(all_images) else None, "resolution": resolution, "channels": channels,
+        "seed": seed if len(index) < len(data) else None, "resolution": resolution, "channels": channels,
         "features": extractor.name,
     }
     info = {
-        "dataset": dataset, "split": split, "count": int(len(index)), "of": int(len(all_images)),
+        "dataset": dataset, "split": split, "count": int(len(index)), "of": int(len(data)),
         "subset_seed": key["seed"], "resolution": resolution, "channels": channels,
         "description": getattr(data, "description", ""),
     }

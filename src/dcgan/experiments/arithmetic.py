@@ -15,8 +15,9 @@ from pathlib import Path
 import torch
 
 from dcgan import DcganError
+from dcgan.core.run import Networks
 from dcgan.data.types import to_model_range, to_uint8
-from dcgan.experiments.common import Networks, display_scale, grid_array, hstack, save_image, vstack, write_summary
+from dcgan.experiments.common import display_scale, grid_array, hstack, save_image, vstack, write_summary
 from dcgan.sampling import generate
 
 NOISE = 0.25  # the paper's neighbour noise: uniform in [-0.25, 0.25]

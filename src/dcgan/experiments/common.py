@@ -1,10 +1,9 @@
-"""Shared plumbing for the §6 experiments: networks from a checkpoint, output folders, summaries
-and figure helpers (numbered sheets, side-by-side panels). No experiment logic lives here."""
+"""Shared plumbing for the §6 experiments: real images, summaries and figure helpers (numbered
+sheets, side-by-side panels). No experiment logic lives here; opening a run is ``dcgan.core.run``."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,61 +13,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dcgan import DcganError
 from dcgan.config import Config
+from dcgan.data import open_dataset
+from dcgan.data.materialise import materialise, random_indices
 from dcgan.images import make_grid, to_pil
-
-
-@dataclass
-class Networks:
-    """A checkpoint's generator (eval mode) and, when asked for, its discriminator."""
-
-    generator: torch.nn.Module
-    discriminator: torch.nn.Module | None
-    config: Config
-    checkpoint: Path
-
-    @property
-    def z_dim(self) -> int:
-        return self.config.model.z_dim
-
-    @property
-    def z_dist(self) -> str:
-        return self.config.model.z_dist
-
-
-def checkpoint_file(path: str | Path) -> Path:
-    path = Path(path)
-    return path / "checkpoints" / "latest.pt" if path.is_dir() else path
-
-
-def load_networks(checkpoint: str | Path, device: str | torch.device = "cpu", discriminator: bool = False,
-                  use_ema: bool = True) -> Networks:
-    """Rebuild G (EMA weights when present and ``use_ema``) and optionally D from a checkpoint alone."""
-    from dcgan.models.registry import build_discriminator
-    from dcgan.training.checkpoint import checkpoint_config, load_checkpoint, load_generator
-
-    generator, cfg = load_generator(checkpoint, device, use_ema=use_ema)
-    d = None
-    if discriminator:
-        state = load_checkpoint(checkpoint)
-        d = build_discriminator(checkpoint_config(state).model)
-        d.load_state_dict(state["discriminator"])
-        d = d.to(device).eval()
-    return Networks(generator, d, cfg, checkpoint_file(checkpoint))
-
-
-def default_out_dir(checkpoint: str | Path, name: str, out: str | Path | None) -> Path:
-    """``--out`` if given, else RUN_DIR/experiments/<name>/ (RUN_DIR: the run directory given, or the
-    folder holding ``checkpoints/`` for a checkpoint file, or the checkpoint's own folder)."""
-    if out:
-        return Path(out)
-    path = Path(checkpoint)
-    if path.is_dir():
-        run_dir = path
-    elif path.parent.name == "checkpoints":
-        run_dir = path.parent.parent
-    else:
-        run_dir = path.parent
-    return run_dir / "experiments" / name
 
 
 def write_summary(out_dir: Path, summary: dict[str, Any]) -> Path:
@@ -189,20 +136,10 @@ def real_images(cfg: Config, name: str = "", path: str = "", split: str = "", co
                 seed: int = 0) -> torch.Tensor:
     """Real images at the model's resolution/channels as uint8 (N, C, H, W): the checkpoint's own
     dataset unless ``name``/``path`` say otherwise; ``count`` > 0 draws that many at random (seeded)."""
-    from dcgan.data import open_dataset
-
     same_data = not name or name == cfg.data.name
     dataset = open_dataset(name or cfg.data.name, resolution=cfg.model.resolution, channels=cfg.model.channels,
                            split=split or cfg.data.split, path=path or (cfg.data.path if same_data else ""))
-    total = len(dataset)
-    if count <= 0 or count >= total:
-        indices = torch.arange(total)
-    else:
-        indices = torch.randperm(total, generator=torch.Generator().manual_seed(seed))[:count].sort().values
-    stored = getattr(dataset, "images", None)
-    if isinstance(stored, torch.Tensor):
-        return stored[indices]
-    return torch.stack([dataset[int(i)][0] for i in indices])
+    return materialise(dataset, random_indices(len(dataset), count, seed))[0]
 
 
 def titled(panel: np.ndarray, title: str, height: int = 16) -> np.ndarray:

@@ -30,10 +30,11 @@ import numpy as np
 import torch
 
 from dcgan import DcganError
+from dcgan.core.run import Networks
 from dcgan.data.types import to_model_range, to_uint8
 from dcgan.evaluation.judge import HEADS, FaceJudge, class_index, judge_probs
 from dcgan.experiments.arithmetic import NOISE, combine, neighbours, parse_expression
-from dcgan.experiments.common import Networks, display_scale, grid_array, hstack, save_image, titled, upscale, vstack
+from dcgan.experiments.common import display_scale, grid_array, hstack, save_image, titled, upscale, vstack
 from dcgan.experiments.sheets import expand_tokens, resolve_z, sheet_z
 from dcgan.sampling import generate, seeded_z
 

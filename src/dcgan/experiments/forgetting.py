@@ -31,16 +31,8 @@ import torch
 from torch import nn
 
 from dcgan import DcganError
-from dcgan.experiments.common import (
-    Networks,
-    display_scale,
-    draw_boxes,
-    grid_array,
-    save_image,
-    upscale,
-    vstack,
-    write_summary,
-)
+from dcgan.core.run import Networks
+from dcgan.experiments.common import display_scale, draw_boxes, grid_array, save_image, upscale, vstack, write_summary
 from dcgan.experiments.sheets import sheet_z
 from dcgan.sampling import bn_mode, generate, seeded_z
 

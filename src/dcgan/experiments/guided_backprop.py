@@ -18,17 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dcgan.core.run import Networks
 from dcgan.data.types import to_model_range
-from dcgan.experiments.common import (
-    Networks,
-    display_scale,
-    grid_array,
-    hstack,
-    save_image,
-    titled,
-    vstack,
-    write_summary,
-)
+from dcgan.experiments.common import display_scale, grid_array, hstack, save_image, titled, vstack, write_summary
 
 
 class GuidedRectifier(torch.autograd.Function):

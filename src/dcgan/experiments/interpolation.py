@@ -16,7 +16,8 @@ from pathlib import Path
 import torch
 
 from dcgan import DcganError
-from dcgan.experiments.common import Networks, display_scale, grid_array, save_image, write_summary
+from dcgan.core.run import Networks
+from dcgan.experiments.common import display_scale, grid_array, save_image, write_summary
 from dcgan.images import save_animation
 from dcgan.sampling import generate, seeded_z
 

@@ -18,8 +18,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from dcgan import DcganError
+from dcgan.core.run import Networks
 from dcgan.data.types import to_model_range
-from dcgan.experiments.common import Networks, display_scale, grid_array, hstack, save_image, write_summary
+from dcgan.experiments.common import display_scale, grid_array, hstack, save_image, write_summary
 from dcgan.sampling import generate, seeded_z
 
 

@@ -29,10 +29,11 @@ import numpy as np
 import torch
 
 from dcgan import DcganError
+from dcgan.core.run import Networks
 from dcgan.data.transforms import prepare_images
 from dcgan.evaluation.judge import FaceJudge, judge_probs
 from dcgan.experiments.attribute_axis import attribute_axis, axis_experiment, move_along
-from dcgan.experiments.common import Networks, display_scale, grid_array, save_image, titled, vstack
+from dcgan.experiments.common import display_scale, grid_array, save_image, titled, vstack
 from dcgan.experiments.sheets import sheet_z
 from dcgan.sampling import generate, seeded_z
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import torch
 
 from dcgan import DcganError
-from dcgan.experiments.common import Networks, display_scale, numbered_grid, save_image, write_summary
+from dcgan.core.run import Networks
+from dcgan.experiments.common import display_scale, numbered_grid, save_image, write_summary
 from dcgan.sampling import generate, seeded_z
 
 BOXES_ABOUT = (

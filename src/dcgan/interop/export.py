@@ -3,7 +3,7 @@
 ONNX: exported with PyTorch's ``torch.export``-based exporter (``torch.onnx.export(dynamo=True)``)
 at opset ``OPSET`` (18), with a dynamic batch dimension and BatchNorm in inference mode: the
 networks are put in ``eval()`` first, so every BatchNorm is a fixed affine map of its running
-statistics. G is the one ``dcgan sample`` uses (``training.checkpoint.load_generator``): the EMA
+statistics. G is the one ``dcgan sample`` uses (``core.run.load_generator``): the EMA
 copy with its standing statistics when the run kept one, unless ``use_ema=False``.
 
 - G: input ``z`` float32 (batch, z_dim) [+ ``labels`` int64 (batch,) for class-conditional G],
@@ -33,6 +33,10 @@ import torch
 from torch import nn
 
 from dcgan import DcganError
+from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
+from dcgan.core.run import generator_from_state, open_run
+from dcgan.core.safetensors_io import load_safetensors_checkpoint, save_safetensors
+from dcgan.sampling import seeded_z
 
 OPSET = 18
 ATOL = 1e-4
@@ -89,16 +93,13 @@ def _atomic(out: Path):
 
 
 def export_safetensors(checkpoint: str | Path, out: str | Path) -> dict[str, Any]:
-    """Write the networks' tensors + config (``interop.safetensors_io``); returns a summary."""
-    from dcgan.interop.safetensors_io import load_safetensors_checkpoint, save_safetensors
-    from dcgan.training.checkpoint import load_checkpoint, load_generator
-
+    """Write the networks' tensors + config (``core.safetensors_io``); returns a summary."""
     out = _writable_target(out)
     state = load_checkpoint(checkpoint)
     exported = {k: state[k] for k in ("config", "generator", "discriminator", "step") if k in state}
     if state.get("generator_ema"):
-        # The copy load_generator samples with: EMA weights + their standing BatchNorm statistics.
-        exported["generator_ema"] = load_generator(checkpoint, use_ema=True)[0].state_dict()
+        # The copy dcgan sample uses: EMA weights + their standing BatchNorm statistics.
+        exported["generator_ema"] = generator_from_state(state, checkpoint_config(state), use_ema=True).state_dict()
     with _atomic(out) as tmp:
         save_safetensors(exported, tmp)
         back = load_safetensors_checkpoint(tmp)  # the file must read back as ours, tensor for tensor
@@ -159,8 +160,6 @@ def verify_onnx(path: str | Path, module: nn.Module, inputs: dict[str, torch.Ten
 
 
 def _check_inputs(cfg, batch: int, seed: int, image: bool) -> dict[str, torch.Tensor]:
-    from dcgan.sampling import seeded_z
-
     m = cfg.model
     if image:
         rng = torch.Generator().manual_seed(seed)
@@ -175,13 +174,11 @@ def export_onnx(checkpoint: str | Path, out: str | Path, discriminator: bool = F
                 opset: int = OPSET, atol: float = ATOL, seed: int = 0) -> dict[str, Any]:
     """G (and with ``discriminator`` D, written beside as ``<stem>.discriminator.onnx``) as ONNX,
     verified with ONNX Runtime; returns a summary with the measured max abs difference per graph."""
-    from dcgan.experiments.common import load_networks
-
     out = _writable_target(out)
     targets = [("generator", out)]
     if discriminator:
         targets.append(("discriminator", _writable_target(out.with_name(out.stem + ".discriminator" + out.suffix))))
-    nets = load_networks(checkpoint, "cpu", discriminator=discriminator, use_ema=use_ema)
+    nets = open_run(checkpoint, "cpu", discriminator=discriminator, use_ema=use_ema)
     cfg, config = nets.config, nets.config.to_dict()
     summary: dict[str, Any] = {"format": "onnx", "opset": opset, "atol": atol, "check_batch": CHECK_BATCH, "graphs": {}}
     for role, path in targets:
@@ -202,8 +199,5 @@ def export_onnx(checkpoint: str | Path, out: str | Path, discriminator: bool = F
                 raise DcganError(f"ONNX {role} disagrees with torch: max |difference| {diff:.3g} > {atol:g}")
         summary["graphs"][role] = {"out": str(path), "inputs": list(check), "outputs": outputs,
                                    "max_abs_diff": diff, "bytes": path.stat().st_size}
-    from dcgan.training.checkpoint import load_checkpoint
-
-    has_ema = bool(load_checkpoint(checkpoint).get("generator_ema"))
-    summary["generator_weights"] = "ema (standing BatchNorm statistics)" if use_ema and has_ema else "raw"
+    summary["generator_weights"] = "ema (standing BatchNorm statistics)" if nets.ema else "raw"
     return summary

@@ -29,10 +29,12 @@ import torch
 from torch import nn
 
 from dcgan import DcganError
+from dcgan.core.layout import EXPERIMENTS_DIR
+from dcgan.core.run import Networks, open_run
 from dcgan.data.types import to_model_range, to_uint8
 from dcgan.experiments.arithmetic import NOISE, arithmetic, combine, concept_means, neighbours, parse_expression
 from dcgan.experiments.attribute_axis import attribute_axis, move_along
-from dcgan.experiments.common import Networks, display_scale, grid_array, load_networks, save_image, write_summary
+from dcgan.experiments.common import display_scale, grid_array, save_image, write_summary
 from dcgan.experiments.interpolation import MODES, interpolate
 from dcgan.experiments.sheets import sheet_z
 from dcgan.images import save_animation, to_pil
@@ -114,14 +116,12 @@ class Explorer:
 
     @classmethod
     def open(cls, run: str | Path, device: str | torch.device = "cpu", use_ema: bool = True) -> Explorer:
-        from dcgan.experiments.common import default_out_dir
-
-        nets = load_networks(run, device, use_ema=use_ema)
-        return cls(nets, default_out_dir(run, "x", None).parent.parent, str(run))
+        nets = open_run(run, device, use_ema=use_ema)
+        return cls(nets, nets.run_dir, str(run))
 
     @property
     def experiments_dir(self) -> Path:
-        return self.run_dir / "experiments"
+        return self.run_dir / EXPERIMENTS_DIR
 
     @property
     def scale(self) -> int:

@@ -22,6 +22,7 @@ import sys
 
 import torch
 
+from dcgan.data.materialise import materialise
 from dcgan.data.types import to_model_range
 
 WARMUP_STEPS = 200  # G starts out drawing near-identical images; do not warn about that
@@ -42,7 +43,7 @@ def real_reference_batch(dataset, n: int, seed: int) -> torch.Tensor:
     """uint8 (min(n, len), C, H, W): a seeded random choice of training images."""
     g = torch.Generator().manual_seed(seed + REAL_BATCH_SEED_OFFSET)
     idx = torch.randperm(len(dataset), generator=g)[: max(2, min(n, len(dataset)))]
-    return torch.stack([dataset[int(i)][0] for i in idx])
+    return materialise(dataset, idx)[0]
 
 
 class DiversityMonitor:

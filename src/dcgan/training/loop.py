@@ -1,6 +1,11 @@
 """The one training loop: every dataset and model variant goes through ``train(cfg)``.
 
-Run directory layout::
+``train()`` reads as the story of a run: set up (run directory, data, networks, optimizers),
+restore a saved state when resuming, then step until done, with logging ticks, fixed-noise
+grids and checkpoints at their intervals, and finish (final grid, summaries). Each part is one
+method of ``_Run`` below; what a checkpoint holds is ``training/state.py``.
+
+Run directory layout (``dcgan.core.layout``)::
 
     RUN_DIR/config.json           resolved config (also inside every checkpoint)
     RUN_DIR/metrics.jsonl         one JSON line per logging tick (and per evaluation)
@@ -12,9 +17,7 @@ Run directory layout::
 
 from __future__ import annotations
 
-import json
 import math
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -27,18 +30,24 @@ from tqdm import tqdm
 
 from dcgan import DcganError
 from dcgan.config import Config
+from dcgan.core.checkpoint import load_checkpoint, save_checkpoint
+from dcgan.core.device import resolve_device, resolve_precision
+from dcgan.core.layout import CHECKPOINTS_DIR, CONFIG_FILE, LATEST, SAMPLES_DIR
 from dcgan.data import open_dataset
 from dcgan.data.loader import BatchStream
+from dcgan.data.streaming import report_skipped
 from dcgan.data.types import to_model_range
+from dcgan.evaluation.during_training import FrechetDuringTraining
 from dcgan.images import save_grid
 from dcgan.models import build_models
 from dcgan.models.ema import GeneratorEMA, standing_batchnorm_stats_
 from dcgan.sampling import generate, sample_z, seeded_z
-from dcgan.training.checkpoint import load_checkpoint, save_checkpoint
 from dcgan.training.distributed import all_reduce_mean, barrier, convert_batchnorm, init_distributed, shutdown, wrap
 from dcgan.training.diversity import DiversityMonitor, real_reference_batch
-from dcgan.training.runtime import resolve_device, resolve_precision
+from dcgan.training.metrics_log import MetricsLog
+from dcgan.training.state import TrainingState
 from dcgan.training.step import GANStep
+from dcgan.training.stop import StopRequest
 
 FIXED_NOISE_SEED_OFFSET = 10_007  # the grid's noise is derived from the run seed, never stored
 
@@ -67,81 +76,6 @@ def total_steps(cfg: Config, batches_per_epoch: int) -> int:
     return max(1, math.ceil(cfg.train.epochs * batches_per_epoch / cfg.train.d_steps))
 
 
-class _StopRequest:
-    """Ctrl-C / SIGTERM set a flag that the loop reads between steps, so the checkpoint it
-    then writes holds a whole step (never a D update without its G update). A second
-    Ctrl-C interrupts at once."""
-
-    def __init__(self):
-        self.requested = False
-        self.previous: dict[int, Any] = {}
-
-    def _handler(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self):
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                self.previous[sig] = signal.signal(sig, self._handler)
-            except ValueError:  # not in the main thread: leave signals alone
-                pass
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-        return False
-
-
-class MetricsLog:
-    """``metrics.jsonl`` plus optional TensorBoard, written by rank 0 only."""
-
-    def __init__(self, run_dir: Path, tensorboard: bool):
-        self.path = run_dir / "metrics.jsonl"
-        self.writer = None
-        if tensorboard:
-            try:
-                from torch.utils.tensorboard import SummaryWriter
-
-                self.writer = SummaryWriter(str(run_dir / "tensorboard"))
-            except ImportError:
-                print("note: tensorboard is not installed; logging to metrics.jsonl only", file=sys.stderr)
-
-    def scalars(self, record: dict[str, Any]) -> None:
-        with self.path.open("a") as fh:
-            fh.write(json.dumps(record) + "\n")
-        if self.writer is not None:
-            for key, value in record.items():
-                if key not in ("step", "time") and isinstance(value, (int, float)):
-                    self.writer.add_scalar(key, value, record["step"])
-
-    def image(self, tag: str, images_uint8: torch.Tensor, step: int) -> None:
-        if self.writer is not None:
-            from dcgan.images import make_grid
-
-            self.writer.add_image(tag, make_grid(images_uint8), step, dataformats="HWC")
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-
-def _rng_state(z_rng: torch.Generator) -> dict[str, Any]:
-    state = {"z": z_rng.get_state(), "torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _restore_rng(state: dict[str, Any], z_rng: torch.Generator) -> None:
-    z_rng.set_state(state["z"])
-    torch.set_rng_state(state["torch"])
-    if torch.cuda.is_available() and "cuda" in state:
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
 def _checked_labels(labels: torch.Tensor, num_classes: int, data_name: str) -> torch.Tensor:
     """The batch's labels, refused (on the CPU, no device sync) when outside [0, num_classes)."""
     labels = torch.as_tensor(labels)
@@ -164,218 +98,233 @@ def train(
     on_tick: Callable[[dict[str, Any]], None] | None = None,
 ) -> TrainResult:
     """Train per ``cfg`` (or continue ``resume_dir``); returns where the outputs are."""
-    t = cfg.train
-    ctx, device = init_distributed(resolve_device(t.device))
-    precision = resolve_precision(t.precision, device)
-    torch.manual_seed(t.seed + ctx.rank)  # per-rank seed for modules using the global RNG (dropout variants)
-
-    run_dir = Path(resume_dir) if resume_dir else Path(t.out_dir) if t.out_dir else default_run_dir(cfg)
-    if ctx.enabled and not resume_dir and not t.out_dir:
-        raise DcganError("under torchrun, set train.out_dir so every process agrees on the run directory")
-    state = load_checkpoint(run_dir) if resume_dir else None
-    if not resume_dir and (run_dir / "checkpoints" / "latest.pt").exists():
-        raise DcganError(f"run directory '{run_dir}' already holds a run; use --resume {run_dir} or another train.out_dir")
-    if ctx.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.json").write_text(cfg.to_json())
-
-    dataset = open_dataset(
-        cfg.data.name, resolution=cfg.model.resolution, channels=cfg.model.channels,
-        split=cfg.data.split, path=cfg.data.path, keep_list=cfg.data.keep_list, label=cfg.data.label,
-    )
-    stream = BatchStream(dataset, t.batch_size, t.seed, ctx.rank, ctx.world_size, num_workers=cfg.data.num_workers)
-
-    G, D = build_models(cfg.model, seed=t.seed)  # same seed on every rank: identical initial weights
-    if t.sync_bn and ctx.enabled:
-        G, D = convert_batchnorm(G), convert_batchnorm(D)
-    memory_format = torch.channels_last if t.channels_last else torch.contiguous_format
-    G.to(device, memory_format=memory_format)
-    D.to(device, memory_format=memory_format)
-    adam_kwargs: dict[str, Any] = {"betas": (t.beta1, t.beta2), "weight_decay": t.weight_decay}
-    if device.type == "cuda":
-        adam_kwargs["fused"] = True
-    else:
-        adam_kwargs["foreach"] = True
-    opt_g = torch.optim.Adam(G.parameters(), lr=t.lr_g, **adam_kwargs)
-    opt_d = torch.optim.Adam(D.parameters(), lr=t.lr_d, **adam_kwargs)
-    z_rng = torch.Generator().manual_seed(t.seed + 1)
-    ema = None
-    if t.ema_decay > 0:  # models/ema.py; updated after each G step, BatchNorm statistics its own
-        ema = GeneratorEMA(G, t.ema_decay,
-                           standing_stats=lambda m: standing_batchnorm_stats_(m, cfg.model.z_dim, cfg.model.z_dist))
-
-    step, cursor = 0, 0
-    if state is not None:
-        G.load_state_dict(state["generator"])
-        D.load_state_dict(state["discriminator"])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        _restore_rng(state["rng"], z_rng)
-        step, cursor = int(state["step"]), int(state["cursor"])
-        if ema is not None:
-            ema.load_state_dict(state.get("generator_ema") or state["generator"], num_updates=step)
-
-    def sampler() -> torch.nn.Module:  # what grids, diversity and evaluation look at
-        return ema.for_sampling() if ema is not None else G
-
-    # The step calls wrapped modules (DDP, torch.compile); G and D themselves are what we save.
-    g_run, d_run = wrap(G, ctx, device), wrap(D, ctx, device)
-    if t.compile:
-        g_run, d_run = torch.compile(g_run), torch.compile(d_run)
-    num_classes = cfg.model.num_classes
-    step_fn = GANStep(g_run, d_run, opt_g, opt_d, precision, t.channels_last, discriminator_for_g=D, num_classes=num_classes)
-    fixed_z = seeded_z(t.seed + FIXED_NOISE_SEED_OFFSET, t.samples_per_grid, cfg.model.z_dim, cfg.model.z_dist)
-    log = MetricsLog(run_dir, t.tensorboard and ctx.is_main) if ctx.is_main else None
-    steps_total = total_steps(cfg, stream.batches_per_epoch)
-
-    def write_grid(name: str) -> None:
-        if not ctx.is_main:
-            return
-        images = generate(sampler(), fixed_z, bn="running")
-        save_grid(images, run_dir / "samples" / f"{name}.png", scale=2 if cfg.model.resolution <= 32 else 1)
-        if log is not None:
-            log.image("samples/fixed_noise", images, step)
-
-    def checkpoint(name: str = "latest.pt") -> None:
-        if not _all_finite(G, D):
-            raise TrainingDiverged(
-                f"non-finite weights at step {step}; kept the last good checkpoint in {run_dir / 'checkpoints'}"
-            )
-        if not ctx.is_main:
-            return
-        save_checkpoint(
-            {
-                "config": cfg.to_dict(),
-                "generator": G.state_dict(),
-                **({"generator_ema": ema.state_dict()} if ema is not None else {}),
-                "discriminator": D.state_dict(),
-                "opt_g": opt_g.state_dict(),
-                "opt_d": opt_d.state_dict(),
-                "step": step,
-                "cursor": cursor,
-                "epoch": cursor / stream.batches_per_epoch,
-                "rng": _rng_state(z_rng),
-                "best_fid": best_fid,
-            },
-            run_dir / "checkpoints" / name,
-        )
-
-    # In-training Fréchet distance (evaluation/during_training.py): logged, best G kept.
-    evaluator = None
-    if t.eval_every > 0:
-        from dcgan.evaluation.during_training import FrechetDuringTraining
-
-        evaluator = FrechetDuringTraining(cfg, t.eval_samples, device)
-    best_fid = float(state.get("best_fid", math.inf)) if state is not None else math.inf
-
-    def evaluate() -> None:
-        nonlocal best_fid
-        record = {"step": step, **evaluator(sampler()), "time": time.time()}
-        if log is not None:
-            log.scalars(record)
-        if record["fid"] < best_fid:
-            best_fid = record["fid"]
-            checkpoint("best.pt")
-
-    if step == 0:
-        write_grid("step_000000")
-
-    if ctx.is_main:
-        print(
-        f"training {cfg.model.arch}/{cfg.preset} {cfg.model.resolution}px x{cfg.model.channels} on {dataset.description}\n"
-        f"  device={device} precision={precision.name} batch={t.batch_size} k={t.d_steps} "
-        f"steps={steps_total} ({stream.batches_per_epoch} batches/epoch) run_dir={run_dir}",
-        file=sys.stderr,
-        )
-    # Collapse diagnostic (training/diversity.py): fixed-noise samples vs a fixed real batch, per tick.
-    with_diversity = ctx.is_main and t.samples_per_grid >= 2  # a pairwise distance needs two samples
-    diversity = DiversityMonitor(real_reference_batch(dataset, t.samples_per_grid, t.seed), t.diversity_warn) if with_diversity else None
-    batches = stream.batches(cursor)
-    stat_sum = torch.zeros(len(step_fn.stat_names), device=device)
-    stat_count, tick_start, tick_images = 0, time.perf_counter(), 0
-    last: dict[str, Any] = {}
+    run = _Run(cfg, resume_dir, on_tick)
+    run.start(progress)
     interrupted = False
-    bar = tqdm(total=steps_total, initial=step, disable=not progress or not ctx.is_main, unit="step", dynamic_ncols=True, file=sys.stderr)
+    try:
+        with StopRequest() as stop:
+            while run.state.step < run.steps_total:
+                if stop.agreed(run.ctx, run.device):  # every process stops after the same step
+                    raise KeyboardInterrupt
+                run.step()
+    except KeyboardInterrupt:
+        interrupted = True
+        run.bar.close()
+        run.tick()
+        run.checkpoint()
+        print(f"\ninterrupted: saved a checkpoint at step {run.state.step}; continue with: "
+              f"dcgan train --resume {run.run_dir}", file=sys.stderr)
+    else:
+        run.write_grid("final")
+        barrier(run.ctx)  # let rank 0 finish writing before any process leaves the group
+    finally:
+        run.close()
+    return TrainResult(run.run_dir, run.state.step, run.last, interrupted)
 
-    def tick() -> None:
-        nonlocal stat_sum, stat_count, tick_start, tick_images, last
-        if stat_count == 0:
+
+class _Run:
+    """One training run: its pieces (built in ``__init__``) and the things it does between steps."""
+
+    def __init__(self, cfg: Config, resume_dir: str | Path | None, on_tick):
+        t = self.t = cfg.train
+        self.cfg, self.on_tick = cfg, on_tick
+        self.ctx, self.device = init_distributed(resolve_device(t.device))
+        self.precision = resolve_precision(t.precision, self.device)
+        torch.manual_seed(t.seed + self.ctx.rank)  # per-rank seed for modules using the global RNG (dropout variants)
+        self.run_dir = self._run_directory(resume_dir)
+        saved = load_checkpoint(self.run_dir) if resume_dir else None
+        self.dataset = open_dataset(
+            cfg.data.name, resolution=cfg.model.resolution, channels=cfg.model.channels,
+            split=cfg.data.split, path=cfg.data.path, keep_list=cfg.data.keep_list, label=cfg.data.label,
+        )
+        self.stream = BatchStream(self.dataset, t.batch_size, t.seed, self.ctx.rank, self.ctx.world_size,
+                                  num_workers=cfg.data.num_workers)
+        if self.ctx.is_main:  # only once the data is known to fit: a refused run leaves no folder behind
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            (self.run_dir / CONFIG_FILE).write_text(cfg.to_json())
+        self.state = self._build_state()
+        if saved is not None:
+            self.state.restore(saved)
+        self.step_fn = self._build_step()
+        self.fixed_z = seeded_z(t.seed + FIXED_NOISE_SEED_OFFSET, t.samples_per_grid, cfg.model.z_dim, cfg.model.z_dist)
+        self.log = MetricsLog(self.run_dir, t.tensorboard) if self.ctx.is_main else None
+        self.steps_total = total_steps(cfg, self.stream.batches_per_epoch)
+        # In-training Fréchet distance (evaluation/during_training.py): logged, best G kept.
+        self.evaluator = FrechetDuringTraining(cfg, t.eval_samples, self.device) if t.eval_every > 0 else None
+        self.bar = None
+        self.last: dict[str, Any] = {}
+
+    def _run_directory(self, resume_dir) -> Path:
+        t = self.t
+        run_dir = Path(resume_dir) if resume_dir else Path(t.out_dir) if t.out_dir else default_run_dir(self.cfg)
+        if self.ctx.enabled and not resume_dir and not t.out_dir:
+            raise DcganError("under torchrun, set train.out_dir so every process agrees on the run directory")
+        if not resume_dir and (run_dir / LATEST).exists():
+            raise DcganError(f"run directory '{run_dir}' already holds a run; use --resume {run_dir} or another train.out_dir")
+        return run_dir
+
+    def _build_state(self) -> TrainingState:
+        t, model, device = self.t, self.cfg.model, self.device
+        G, D = build_models(model, seed=t.seed)  # same seed on every rank: identical initial weights
+        if t.sync_bn and self.ctx.enabled:
+            G, D = convert_batchnorm(G), convert_batchnorm(D)
+        memory_format = torch.channels_last if t.channels_last else torch.contiguous_format
+        G.to(device, memory_format=memory_format)
+        D.to(device, memory_format=memory_format)
+        adam_kwargs: dict[str, Any] = {"betas": (t.beta1, t.beta2), "weight_decay": t.weight_decay}
+        adam_kwargs["fused" if device.type == "cuda" else "foreach"] = True
+        opt_g = torch.optim.Adam(G.parameters(), lr=t.lr_g, **adam_kwargs)
+        opt_d = torch.optim.Adam(D.parameters(), lr=t.lr_d, **adam_kwargs)
+        z_rng = torch.Generator().manual_seed(t.seed + 1)
+        ema = None
+        if t.ema_decay > 0:  # models/ema.py; updated after each G step, BatchNorm statistics its own
+            ema = GeneratorEMA(G, t.ema_decay,
+                               standing_stats=lambda m: standing_batchnorm_stats_(m, model.z_dim, model.z_dist))
+        return TrainingState(G, D, opt_g, opt_d, z_rng, ema)
+
+    def _build_step(self) -> GANStep:
+        # The step calls wrapped modules (DDP, torch.compile); G and D themselves are what we save.
+        s, t = self.state, self.t
+        g_run, d_run = wrap(s.generator, self.ctx, self.device), wrap(s.discriminator, self.ctx, self.device)
+        if t.compile:
+            g_run, d_run = torch.compile(g_run), torch.compile(d_run)
+        return GANStep(g_run, d_run, s.opt_g, s.opt_d, self.precision, t.channels_last,
+                       discriminator_for_g=s.discriminator, num_classes=self.cfg.model.num_classes)
+
+    def sampler(self) -> torch.nn.Module:
+        """What grids, diversity and evaluation look at: G's EMA copy when kept, else G."""
+        return self.state.ema.for_sampling() if self.state.ema is not None else self.state.generator
+
+    def start(self, progress: bool) -> None:
+        """Before the first step: the step-0 grid, the banner, the collapse monitor, the batch stream."""
+        cfg, t, ctx = self.cfg, self.t, self.ctx
+        if self.state.step == 0:
+            self.write_grid("step_000000")
+        if ctx.is_main:
+            print(
+                f"training {cfg.model.arch}/{cfg.preset} {cfg.model.resolution}px x{cfg.model.channels} on "
+                f"{self.dataset.description}\n  device={self.device} precision={self.precision.name} "
+                f"batch={t.batch_size} k={t.d_steps} steps={self.steps_total} "
+                f"({self.stream.batches_per_epoch} batches/epoch) run_dir={self.run_dir}",
+                file=sys.stderr,
+            )
+        # Collapse diagnostic (training/diversity.py): fixed-noise samples vs a fixed real batch, per tick.
+        with_diversity = ctx.is_main and t.samples_per_grid >= 2  # a pairwise distance needs two samples
+        self.diversity = (DiversityMonitor(real_reference_batch(self.dataset, t.samples_per_grid, t.seed), t.diversity_warn)
+                          if with_diversity else None)
+        self.batches = self.stream.batches(self.state.cursor)
+        self.stat_sum = torch.zeros(len(self.step_fn.stat_names), device=self.device)
+        self.stat_count, self.tick_start, self.tick_images = 0, time.perf_counter(), 0
+        self.bar = tqdm(total=self.steps_total, initial=self.state.step, disable=not progress or not ctx.is_main,
+                        unit="step", dynamic_ncols=True, file=sys.stderr)
+
+    def draw(self) -> tuple[list, list, list, list]:
+        """One step's inputs: ``d_steps`` real batches with their z (and labels: real, and uniform fakes)."""
+        t, ctx, s, device = self.t, self.ctx, self.state, self.device
+        num_classes = self.cfg.model.num_classes
+        reals, zs, ys, y_fakes = [], [], [], []
+        for _ in range(t.d_steps):
+            s.cursor, images, labels = next(self.batches)
+            s.cursor += 1
+            reals.append(to_model_range(images.to(device, non_blocking=True)))
+            # Every rank draws the global batch of z and keeps its slice (see distributed.py).
+            mine = slice(ctx.rank * t.batch_size, (ctx.rank + 1) * t.batch_size)
+            z = sample_z(t.batch_size * ctx.world_size, self.cfg.model.z_dim, self.cfg.model.z_dist, s.z_rng)
+            zs.append(z[mine].to(device, non_blocking=True))
+            if num_classes > 0:
+                ys.append(_checked_labels(labels, num_classes, self.cfg.data.name).to(device, non_blocking=True))
+                y = torch.randint(0, num_classes, (t.batch_size * ctx.world_size,), generator=s.z_rng)
+                y_fakes.append(y[mine].to(device, non_blocking=True))
+        return reals, zs, ys, y_fakes
+
+    def step(self) -> None:
+        """One generator step (after ``d_steps`` discriminator steps), then whatever falls due."""
+        t, s = self.t, self.state
+        epoch_before = s.cursor // self.stream.batches_per_epoch
+        reals, zs, ys, y_fakes = self.draw()
+        stats = self.step_fn(reals, zs, ys, y_fakes) if self.cfg.model.num_classes > 0 else self.step_fn(reals, zs)
+        if s.ema is not None:
+            s.ema.update(s.generator)
+        s.step += 1
+        self.stat_sum += stats.as_tensor()
+        self.stat_count += 1
+        self.tick_images += t.batch_size * t.d_steps
+        self.bar.update(1)
+        epoch_after = s.cursor // self.stream.batches_per_epoch
+        if self.evaluator is not None and s.step % t.eval_every == 0:
+            self.evaluate()  # before the checkpoint below, so latest.pt knows best_fid
+        last_step = s.step == self.steps_total
+        if s.step % t.log_every == 0 or last_step:
+            self.tick()
+        if epoch_after > epoch_before:
+            self.tick()
+            self.write_grid(f"epoch_{epoch_after:03d}")
+            self.checkpoint()
+        elif s.step % t.checkpoint_every == 0 or last_step:
+            self.tick()
+            self.checkpoint()
+
+    def tick(self) -> None:
+        """Average the step statistics since the last tick (the only host-device sync), log them."""
+        if self.stat_count == 0:
             return
-        values = all_reduce_mean(stat_sum / stat_count, ctx).tolist()  # the only host-device sync of a tick
+        s = self.state
+        values = all_reduce_mean(self.stat_sum / self.stat_count, self.ctx).tolist()
         if not all(math.isfinite(v) for v in values):
             raise TrainingDiverged(
-                f"loss became {values} (non-finite) before step {step}; training stopped. "
-                f"The last good checkpoint is {run_dir / 'checkpoints' / 'latest.pt'}. "
+                f"loss became {values} (non-finite) before step {s.step}; training stopped. "
+                f"The last good checkpoint is {self.run_dir / LATEST}. "
                 "Try a lower learning rate or fp32 precision."
             )
-        elapsed = time.perf_counter() - tick_start
-        last = {"step": step, "epoch": round(cursor / stream.batches_per_epoch, 4), **dict(zip(step_fn.stat_names, values))}
-        last["images_per_s"] = ctx.world_size * tick_images / elapsed if elapsed > 0 else 0.0
-        if diversity is not None:
-            last["diversity"] = diversity(generate(sampler(), fixed_z, bn="running"), step)
+        elapsed = time.perf_counter() - self.tick_start
+        last = {"step": s.step, "epoch": round(s.cursor / self.stream.batches_per_epoch, 4),
+                **dict(zip(self.step_fn.stat_names, values))}
+        last["images_per_s"] = self.ctx.world_size * self.tick_images / elapsed if elapsed > 0 else 0.0
+        if self.diversity is not None:
+            last["diversity"] = self.diversity(generate(self.sampler(), self.fixed_z, bn="running"), s.step)
         last["time"] = time.time()
-        if log is not None:
-            log.scalars(last)
-        bar.set_postfix(
+        if self.log is not None:
+            self.log.scalars(last)
+        self.bar.set_postfix(
             epoch=f"{last['epoch']:.2f}", loss_d=f"{values[0]:.3f}", loss_g=f"{values[1]:.3f}",
             D_x=f"{values[2]:.2f}", D_G_z=f"{values[3]:.2f}", img_s=f"{last['images_per_s']:.0f}",
         )
-        if on_tick is not None:
-            on_tick(last)
-        stat_sum.zero_()
-        stat_count, tick_start, tick_images = 0, time.perf_counter(), 0
+        self.last = last
+        if self.on_tick is not None:
+            self.on_tick(last)
+        self.stat_sum.zero_()
+        self.stat_count, self.tick_start, self.tick_images = 0, time.perf_counter(), 0
 
-    stop = _StopRequest()
-    try:
-        with stop:
-            while step < steps_total:
-                if stop.requested:
-                    raise KeyboardInterrupt
-                reals, zs, ys, y_fakes = [], [], [], []
-                epoch_before = cursor // stream.batches_per_epoch
-                for _ in range(t.d_steps):
-                    cursor, images, labels = next(batches)
-                    cursor += 1
-                    reals.append(to_model_range(images.to(device, non_blocking=True)))
-                    # Every rank draws the global batch of z and keeps its slice (see distributed.py).
-                    z = sample_z(t.batch_size * ctx.world_size, cfg.model.z_dim, cfg.model.z_dist, z_rng)
-                    zs.append(z[ctx.rank * t.batch_size : (ctx.rank + 1) * t.batch_size].to(device, non_blocking=True))
-                    if num_classes > 0:  # class-aware: real labels, and uniform labels for the fakes
-                        ys.append(_checked_labels(labels, num_classes, cfg.data.name).to(device, non_blocking=True))
-                        y = torch.randint(0, num_classes, (t.batch_size * ctx.world_size,), generator=z_rng)
-                        y_fakes.append(y[ctx.rank * t.batch_size : (ctx.rank + 1) * t.batch_size].to(device, non_blocking=True))
-                stats = step_fn(reals, zs, ys, y_fakes) if num_classes > 0 else step_fn(reals, zs)
-                if ema is not None:
-                    ema.update(G)
-                step += 1
-                stat_sum += stats.as_tensor()
-                stat_count += 1
-                tick_images += t.batch_size * t.d_steps
-                bar.update(1)
-                epoch_after = cursor // stream.batches_per_epoch
-                if evaluator is not None and step % t.eval_every == 0:
-                    evaluate()  # before the checkpoint below, so latest.pt knows best_fid
-                if step % t.log_every == 0 or step == steps_total:
-                    tick()
-                if epoch_after > epoch_before:
-                    tick()
-                    write_grid(f"epoch_{epoch_after:03d}")
-                    checkpoint()
-                elif step % t.checkpoint_every == 0 or step == steps_total:
-                    tick()
-                    checkpoint()
-    except KeyboardInterrupt:
-        interrupted = True
-        bar.close()
-        tick()
-        checkpoint()
-        print(f"\ninterrupted: saved a checkpoint at step {step}; continue with: dcgan train --resume {run_dir}", file=sys.stderr)
-    else:
-        write_grid("final")
-        barrier(ctx)  # let rank 0 finish writing before any process leaves the group
-    finally:
-        bar.close()
-        if log is not None:
-            log.close()
-        shutdown(ctx)
-    return TrainResult(run_dir, step, last, interrupted)
+    def write_grid(self, name: str) -> None:
+        if not self.ctx.is_main:
+            return
+        images = generate(self.sampler(), self.fixed_z, bn="running")
+        save_grid(images, self.run_dir / SAMPLES_DIR / f"{name}.png", scale=2 if self.cfg.model.resolution <= 32 else 1)
+        if self.log is not None:
+            self.log.image("samples/fixed_noise", images, self.state.step)
+
+    def checkpoint(self, name: str = "latest.pt") -> None:
+        s = self.state
+        if not _all_finite(s.generator, s.discriminator):
+            raise TrainingDiverged(
+                f"non-finite weights at step {s.step}; kept the last good checkpoint in {self.run_dir / CHECKPOINTS_DIR}"
+            )
+        if self.ctx.is_main:
+            save_checkpoint(s.to_checkpoint(self.cfg, self.stream.batches_per_epoch), self.run_dir / CHECKPOINTS_DIR / name)
+
+    def evaluate(self) -> None:
+        record = {"step": self.state.step, **self.evaluator(self.sampler()), "time": time.time()}
+        if self.log is not None:
+            self.log.scalars(record)
+        if record["fid"] < self.state.best_fid:
+            self.state.best_fid = record["fid"]
+            self.checkpoint("best.pt")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.ctx.is_main:
+            report_skipped(self.dataset)  # how many corrupt images a streamed dataset replaced, if any
+        if self.log is not None:
+            self.log.close()
+        shutdown(self.ctx)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from dcgan.core.device import Precision
 from dcgan.models.conditional import split_logits
 from dcgan.training.losses import classification_loss, discriminator_loss, generator_loss
-from dcgan.training.runtime import Precision
 
 
 @dataclass

@@ -19,7 +19,16 @@ import numpy as np
 import torch
 
 from dcgan import DcganError
+from dcgan.core.device import resolve_device
+from dcgan.core.run import open_run
+from dcgan.data import open_dataset
+from dcgan.data.materialise import materialise
+from dcgan.evaluation.classify.baselines import PixelFeatures, random_discriminator
+from dcgan.evaluation.classify.cnn import SupervisedCNN, cnn_protocol
+from dcgan.evaluation.classify.features import DiscriminatorFeatures
+from dcgan.evaluation.classify.kmeans import KMeansFeatures
 from dcgan.evaluation.classify.protocol import DEFAULT_C_GRID, order_for_validation, svm_protocol
+from dcgan.evaluation.classify.svm import LinearSVM
 from dcgan.evaluation.classify.table import Row, grid_edge_choices, write_table
 
 METHODS = {
@@ -59,22 +68,10 @@ class ClassifySettings:
 
 def load_labelled(name: str, split: str, resolution: int, channels: int, path: str = "") -> tuple[torch.Tensor, np.ndarray]:
     """All images (uint8 N, C, H, W at the given geometry) and labels of one split, via the registry."""
-    from dcgan.data import InMemoryImages, open_dataset
-
-    dataset = open_dataset(name, resolution=resolution, channels=channels, split=split, path=path)
-    if isinstance(dataset, InMemoryImages):
-        images, labels = dataset.images, dataset.labels
-        labels = labels.numpy() if labels is not None else np.full(len(images), -1)
-    else:
-        loader = torch.utils.data.DataLoader(dataset, batch_size=512, shuffle=False)
-        parts, label_parts = [], []
-        for x, y in loader:
-            parts.append(x)
-            label_parts.append(torch.as_tensor(y))
-        images, labels = torch.cat(parts), torch.cat(label_parts).numpy()
+    images, labels = materialise(open_dataset(name, resolution=resolution, channels=channels, split=split, path=path))
     if (labels < 0).any():
         raise DcganError(f"data '{name}' split '{split}' has unlabelled images: classification needs labels")
-    return images, labels.astype(np.int64)
+    return images, labels.numpy().astype(np.int64)
 
 
 def _subsample(images, labels, limit: int, seed: int):
@@ -85,10 +82,6 @@ def _subsample(images, labels, limit: int, seed: int):
 
 
 def _transformer(method: str, s: ClassifySettings, discriminator, model_cfg, device: str):
-    from dcgan.evaluation.classify.baselines import PixelFeatures, random_discriminator
-    from dcgan.evaluation.classify.features import DiscriminatorFeatures
-    from dcgan.evaluation.classify.kmeans import KMeansFeatures
-
     if method == "dcgan":
         return DiscriminatorFeatures(discriminator, bn_images=s.bn_images, batch_size=s.batch_size, device=device,
                                      seed=s.seed)
@@ -105,26 +98,21 @@ def _transformer(method: str, s: ClassifySettings, discriminator, model_cfg, dev
 def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
                        log: Callable[[str], None] = lambda _msg: None) -> tuple[list[Row], dict[str, Any]]:
     """Run every method of ``s.methods``; write table.md/table.json into ``out_dir`` when given."""
-    from dcgan.evaluation.classify.cnn import SupervisedCNN, cnn_protocol
-    from dcgan.evaluation.classify.features import load_discriminator
-    from dcgan.evaluation.classify.svm import LinearSVM
-    from dcgan.training.checkpoint import load_checkpoint
-    from dcgan.training.runtime import resolve_device
-
     unknown = [m for m in s.methods if m not in METHODS]
     if unknown:
         raise DcganError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
     if s.labels_per_class < 0 or s.draws < 0:
         raise DcganError("--labels-per-class and --draws must be >= 0")
     device = str(resolve_device(s.device))
-    discriminator, cfg = load_discriminator(s.checkpoint)
+    run = open_run(s.checkpoint, generator=False, discriminator=True)
+    discriminator, cfg = run.discriminator, run.config
     res, ch = cfg.model.resolution, cfg.model.channels
     images, labels = _subsample(*load_labelled(s.data, "train", res, ch, s.data_path), s.max_train, s.seed)
     test_images, test_labels = _subsample(*load_labelled(s.data, "test", res, ch, s.data_path), s.max_test, s.seed + 1)
     order, n_val = order_for_validation(labels, s.val_fraction, s.val_max, s.seed)
     images, labels = images[torch.from_numpy(order)], labels[order]  # validation rows last
     log(f"data {s.data}: {len(labels)} train ({n_val} validation), {len(test_labels)} test, {res}px x {ch}")
-    step = load_checkpoint(s.checkpoint).get("step")
+    step = run.step
     meta = {
         "checkpoint": str(s.checkpoint), "step": step, "trained_on": cfg.data.name, "data": s.data,
         "resolution": res, "channels": ch, "n_train": len(labels), "n_val": n_val, "n_test": len(test_labels),

@@ -28,21 +28,17 @@ from torch import nn
 
 from dcgan import DcganError
 from dcgan.config import Config
+from dcgan.core.device import resolve_device
+from dcgan.core.run import open_run
 from dcgan.data.types import to_model_range
 
 BN_MODES = ("population", "running", "batch")
 
 
 def load_discriminator(checkpoint: str | Path) -> tuple[nn.Module, Config]:
-    """Rebuild D (eval mode, CPU) from a checkpoint file or run directory, with its config."""
-    from dcgan.models.registry import build_discriminator
-    from dcgan.training.checkpoint import checkpoint_config, load_checkpoint
-
-    state = load_checkpoint(checkpoint)
-    cfg = checkpoint_config(state)
-    discriminator = build_discriminator(cfg.model)
-    discriminator.load_state_dict(state["discriminator"])
-    return discriminator.eval(), cfg
+    """D (eval mode, CPU) of a checkpoint file or run directory, with its config."""
+    run = open_run(checkpoint, generator=False, discriminator=True)
+    return run.discriminator, run.config
 
 
 def as_uint8_images(images) -> torch.Tensor:
@@ -138,8 +134,6 @@ class DiscriminatorFeatures(TransformerMixin, BaseEstimator):
         self.seed = seed
 
     def _device(self) -> torch.device:
-        from dcgan.training.runtime import resolve_device
-
         return resolve_device(self.device)
 
     def fit(self, X, y=None):

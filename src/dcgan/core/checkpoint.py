@@ -18,8 +18,8 @@ import torch
 
 from dcgan import DcganError
 from dcgan.config import Config, config_from_dict
-from dcgan.models.ema import standing_batchnorm_stats_
-from dcgan.models.registry import build_generator
+from dcgan.core.layout import LATEST, checkpoint_file
+from dcgan.core.safetensors_io import is_safetensors, load_safetensors_checkpoint
 
 FORMAT = "dcgan-checkpoint"
 # 2: ``model.project_bn`` and ``model.bn_eps`` (the authors' per-unit projection BatchNorm, eps 1e-8).
@@ -46,18 +46,15 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    path = Path(path)
-    if path.is_dir():
-        candidate = path / "checkpoints" / "latest.pt"
-        if not candidate.is_file():
-            raise DcganError(f"'{path}' is a folder without checkpoints/latest.pt (not a dcgan run directory?)")
-        path = candidate
+    """A checkpoint file (``.pt`` or ``.safetensors``) or run directory -> its state dict, upgraded to
+    the current format; one-line DcganError for anything that is not a readable dcgan checkpoint."""
+    if Path(path).is_dir() and not checkpoint_file(path).is_file():
+        raise DcganError(f"'{path}' is a folder without {LATEST} (not a dcgan run directory?)")
+    path = checkpoint_file(path)
     if not path.is_file():
         raise DcganError(f"checkpoint '{path}' does not exist")
-    if path.suffix == ".safetensors":  # dcgan export --format safetensors: tensors + config, no pickle at all
-        from dcgan.interop.safetensors_io import load_safetensors_checkpoint
-
-        return upgrade(load_safetensors_checkpoint(path, map_location))
+    if is_safetensors(path):  # dcgan export --format safetensors: tensors + config, no pickle at all
+        return upgrade({"format": FORMAT, "version": VERSION, **load_safetensors_checkpoint(path, map_location)})
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # noqa: BLE001 - truncated zip, foreign pickle, not a torch file...
@@ -82,17 +79,3 @@ def upgrade(state: dict[str, Any]) -> dict[str, Any]:
 
 def checkpoint_config(state: dict[str, Any]) -> Config:
     return config_from_dict(state["config"])
-
-
-def load_generator(path: str | Path, device: str | torch.device = "cpu", use_ema: bool = True) -> tuple[torch.nn.Module, Config]:
-    """Rebuild G from a checkpoint alone (its EMA weights when it has them and ``use_ema``)."""
-    state = load_checkpoint(path)
-    cfg = checkpoint_config(state)
-    generator = build_generator(cfg.model)
-    averaged = bool(use_ema and state.get("generator_ema"))
-    generator.load_state_dict(state["generator_ema"] if averaged else state["generator"])
-    generator.to(device)
-    if averaged:  # its own BatchNorm statistics (models/ema.py): needed for checkpoints saved before
-        # training re-estimated them; for newer ones it reproduces the saved values (16 small batches)
-        standing_batchnorm_stats_(generator, cfg.model.z_dim, cfg.model.z_dist)
-    return generator.eval(), cfg

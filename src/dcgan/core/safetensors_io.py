@@ -2,12 +2,12 @@
 
 A ``.safetensors`` file written here holds, as flat tensors, ``generator.<key>`` (the raw G),
 ``generator_ema.<key>`` (when the run kept an EMA copy: its weights with the standing BatchNorm
-statistics that ``training.checkpoint.load_generator`` samples with) and ``discriminator.<key>``.
+statistics that ``core.run.load_generator`` samples with) and ``discriminator.<key>``.
 Its string metadata: ``format`` (``dcgan-safetensors``), ``version``, ``config`` (the run's
 resolved config as JSON), ``sample_with`` (which prefix to sample from), ``step``.
 
-``load_safetensors_checkpoint`` returns the dict shape of ``training.checkpoint.load_checkpoint``
-(``format``, ``version``, ``config``, ``generator``, optional ``generator_ema``/``discriminator``,
+``load_safetensors_checkpoint`` returns the dict shape of ``core.checkpoint.load_checkpoint``
+(less ``format`` and ``version``, which that function adds: ``config``, ``generator``, optional ``generator_ema``/``discriminator``,
 ``step``), so every command that reads checkpoints can read these files. Optimizer and RNG
 states are not exported: the file is for sampling and inspection, not for resuming training.
 """
@@ -21,8 +21,6 @@ from typing import Any
 import torch
 
 from dcgan import DcganError
-from dcgan.training.checkpoint import FORMAT as CHECKPOINT_FORMAT
-from dcgan.training.checkpoint import VERSION as CHECKPOINT_VERSION
 
 FORMAT = "dcgan-safetensors"
 VERSION = 1
@@ -86,7 +84,7 @@ def load_safetensors_checkpoint(path: str | Path, map_location: str | torch.devi
         config = json.loads(metadata["config"])
     except (KeyError, json.JSONDecodeError):
         raise DcganError(f"'{path}': its metadata has no valid 'config'") from None
-    state: dict[str, Any] = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "config": config,
+    state: dict[str, Any] = {"config": config,
                              "step": int(metadata.get("step", "0")), "source": "safetensors"}
     for net in NETWORKS:
         prefix = net + "."

@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from dcgan import DcganError
-from dcgan.training import checkpoint as ckpt
-from dcgan.training.checkpoint import load_checkpoint, load_generator, save_checkpoint
+from dcgan.core import checkpoint as ckpt
+from dcgan.core.checkpoint import load_checkpoint, save_checkpoint
+from dcgan.core.run import load_generator
 
 
 def test_crash_during_write_keeps_previous_file(tmp_path, monkeypatch):
@@ -35,7 +36,7 @@ def test_killed_writer_never_corrupts_latest(tmp_path):
     path = tmp_path / "latest.pt"
     save_checkpoint({"step": 0, "w": torch.zeros(200_000)}, path)
     code = (
-        "import torch, sys\nfrom dcgan.training.checkpoint import save_checkpoint\n"
+        "import torch, sys\nfrom dcgan.core.checkpoint import save_checkpoint\n"
         "i = 0\nwhile True:\n    i += 1\n"
         f"    save_checkpoint({{'step': i, 'w': torch.full((200_000,), float(i))}}, {str(path)!r})\n"
     )
@@ -98,6 +99,6 @@ def test_version_1_paper_checkpoint_still_loads_with_per_channel_projection(tmp_
                                                        "model.project_bn": "channel", "model.bn_eps": 1e-5}).model)
     path = tmp_path / "v1.pt"
     torch.save({"format": ckpt.FORMAT, "version": 1, "config": tree, "generator": v1_generator.state_dict()}, path)
-    g, cfg = ckpt.load_generator(path, use_ema=False)
+    g, cfg = load_generator(path, use_ema=False)
     assert (cfg.preset, cfg.model.project_bn, cfg.model.bn_eps) == ("paper", "channel", 1e-5)
     assert isinstance(g.project_bn, torch.nn.BatchNorm2d) and g.project_bn.num_features == 8  # 16 px: 8 x 4 x 4
