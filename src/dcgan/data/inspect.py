@@ -17,6 +17,7 @@ from dcgan.data.decode import CorruptImage, decode_raw
 from dcgan.data.registry import DATASETS, detect_format, open_dataset
 from dcgan.data.streaming import StreamedImages
 from dcgan.data.types import InMemoryImages
+from dcgan.images import save_grid
 
 
 def _labels(dataset) -> list[int] | None:
@@ -61,8 +62,6 @@ def inspect_dataset(
     else:
         info["classes"] = None
     if grid:
-        from dcgan.images import save_grid
-
         images = torch.stack([dataset[i][0] for i in picks[:n_grid]])
         info["grid"] = str(save_grid(images, grid, scale=2 if resolution <= 32 else 1))
     return info

@@ -15,6 +15,7 @@ import torch
 
 from dcgan import DcganError
 from dcgan.data.mnist import FASHION_MNIST_CLASSES, load_idx_folder
+from dcgan.data.multi import concat_datasets, relabel, split_names
 from dcgan.data.types import ImageDataset, InMemoryImages
 
 Loader = Callable[[Path, str, int, int], ImageDataset]
@@ -91,8 +92,6 @@ def open_dataset(
     ``label`` picks an attribute as the label (``data.label``: e.g. ``gender``, ``age_group``);
     ``keep_list`` indexes the combined dataset."""
     if "," in name and not Path(name).exists():
-        from dcgan.data.multi import concat_datasets, split_names
-
         if path:
             raise DcganError(f"data '{name}' lists several sources: give each as a path, not data.path")
         names = split_names(name)
@@ -103,8 +102,6 @@ def open_dataset(
 
 
 def _finish(dataset: ImageDataset, keep_list: str, label: str) -> ImageDataset:
-    from dcgan.data.multi import relabel
-
     dataset = relabel(dataset, label)
     return apply_keep_list(dataset, keep_list) if keep_list else dataset
 
@@ -149,7 +146,3 @@ def apply_keep_list(dataset: ImageDataset, keep_list: str) -> ImageDataset:
     subset.description = getattr(dataset, "description", "") + f" [kept {len(indices)}]"  # type: ignore[attr-defined]
     subset.class_names = getattr(dataset, "class_names", None)  # type: ignore[attr-defined]
     return subset  # type: ignore[return-value]
-
-
-# The readers of datasets users bring (folders, zips, LSUN, CIFAR, SVHN, arrays) register themselves here.
-from dcgan.data import formats as _formats  # noqa: E402,F401

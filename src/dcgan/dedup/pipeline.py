@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from dcgan import DcganError
+from dcgan.core.device import resolve_device
 from dcgan.dedup.fit import FitSettings, fit_autoencoder, load_autoencoder, save_autoencoder
 from dcgan.dedup.grouping import Grouping, group_codes, kept_indices
 from dcgan.dedup.hashing import THRESHOLD_RULES, encode_dataset, fit_threshold, hash_dataset
@@ -89,8 +90,6 @@ def save_groups_picture(dataset, groups: list[list[int]], path: Path, rows: int,
 
 def run_dedup(opts: DedupOptions, log: Callable[[str], None] = print) -> dict:
     """Run the whole pipeline; returns the counts dict (also written to ``out/counts.json``)."""
-    from dcgan.core.device import resolve_device
-
     opts.validate()
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)

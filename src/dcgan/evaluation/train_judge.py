@@ -21,13 +21,12 @@ import torch
 import torch.nn.functional as F
 
 from dcgan import DcganError
+from dcgan.data import open_dataset
 from dcgan.evaluation.judge import HEADS, INPUT_SIZE, FaceJudge, judge_input, judge_probs
 
 
 def labelled_faces(data: str, split: str, path: str = "", limit: int = 0, seed: int = 0):
     """uint8 images (N, 3, 32, 32) and {head: labels} for the faces of ``split`` with both labels known."""
-    from dcgan.data import open_dataset
-
     dataset = open_dataset(data, resolution=INPUT_SIZE, channels=3, split=split, path=path)
     attributes = getattr(dataset, "attributes", None) or {}
     missing = [h for h in HEADS if h not in attributes]

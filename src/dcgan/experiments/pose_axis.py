@@ -30,6 +30,7 @@ import torch
 
 from dcgan import DcganError
 from dcgan.core.run import Networks
+from dcgan.data import open_dataset
 from dcgan.data.transforms import prepare_images
 from dcgan.evaluation.judge import FaceJudge, judge_probs
 from dcgan.experiments.attribute_axis import attribute_axis, axis_experiment, move_along
@@ -157,8 +158,6 @@ def pose_axis_check(nets: Networks, judge: FaceJudge, real_uint8: torch.Tensor, 
 
 def real_faces(data: str, count: int, seed: int, resolution: int, path: str = "") -> torch.Tensor:
     """``count`` real faces (seeded draw) at ``resolution``, RGB, from the registry."""
-    from dcgan.data import open_dataset
-
     dataset = open_dataset(data, resolution=resolution, channels=3, split="all" if "," in data else "train", path=path)
     images = getattr(dataset, "images", None)
     idx = torch.from_numpy(np.sort(np.random.default_rng(seed).choice(len(dataset), min(count, len(dataset)), replace=False)))

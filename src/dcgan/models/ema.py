@@ -30,6 +30,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from dcgan.sampling import sample_z
+
 STANDING_STATS_BATCHES = 16
 STANDING_STATS_BATCH_SIZE = 128
 STANDING_STATS_SEED = 0
@@ -53,8 +55,6 @@ def standing_batchnorm_stats_(generator: nn.Module, z_dim: int, z_dist: str, bat
                               batch_size: int = STANDING_STATS_BATCH_SIZE, seed: int = STANDING_STATS_SEED) -> nn.Module:
     """In place: every BatchNorm's running mean/var := the mean over ``batches`` seeded batches of
     G's own activations (momentum ``None`` = cumulative average). G's mode and momenta are restored."""
-    from dcgan.sampling import sample_z
-
     norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
     if not norms:
         return generator

@@ -25,6 +25,8 @@ from dcgan.config import ModelConfig
 from dcgan.data.types import to_model_range
 from dcgan.evaluation.classify.features import as_uint8_images
 from dcgan.evaluation.classify.protocol import ProtocolResult, accuracy, few_label_indices
+from dcgan.models.init import init_weights
+from dcgan.models.registry import build_discriminator
 
 
 class DiscriminatorClassifier(nn.Module):
@@ -32,8 +34,6 @@ class DiscriminatorClassifier(nn.Module):
 
     def __init__(self, model_cfg: ModelConfig, num_classes: int):
         super().__init__()
-        from dcgan.models.registry import build_discriminator
-
         self.body = build_discriminator(model_cfg).eval()
         if isinstance(getattr(self.body, "head", None), nn.Module):
             self.body.head = nn.Identity()  # the GAN head is not used
@@ -64,8 +64,6 @@ class SupervisedCNN(ClassifierMixin, BaseEstimator):
         self.seed = seed
 
     def fit(self, X, y, eval_set=None):
-        from dcgan.models.init import init_weights
-
         images, y = as_uint8_images(X), np.asarray(y)
         self.classes_ = np.unique(y)
         targets = torch.from_numpy(np.searchsorted(self.classes_, y)).long()

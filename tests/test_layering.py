@@ -1,0 +1,129 @@
+"""The package's import graph: layers only import downwards, no module imports itself round a
+cycle, and only the CLI defers library imports into functions.
+
+The layers, lowest first (README "Code map"). A package may import its own modules and any
+package of a lower layer, never one of the same or a higher layer:
+
+    0  dcgan (DcganError), config, images     plain values and pictures
+    1  data                                   readers, uint8 images
+    2  sampling                               z, generating from a G
+    3  models                                 the networks
+    4  core                                   run layout, checkpoints, opening a run, device
+    5  evaluation, dedup                      measuring (§5, quality) and §4.1.1
+    6  training                               the loop (its in-training Fréchet distance is evaluation's)
+    7  experiments                            §6
+    8  interop, serve, report                 other formats, the explorer, the HTML report
+    9  cli                                    argument parsing only
+   10  __main__                               python -m dcgan
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+LAYERS = [
+    {"dcgan", "config", "images"}, {"data"}, {"sampling"}, {"models"}, {"core"}, {"evaluation", "dedup"},
+    {"training"}, {"experiments"}, {"interop", "serve", "report"}, {"cli"}, {"__main__"},
+]
+RANK = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "dcgan"
+
+
+def imports(path: Path) -> list[tuple[str, bool, int]]:
+    """(imported dcgan module, inside a function?, line) for every import in ``path``."""
+    tree = ast.parse(path.read_text())
+    in_function = {id(node) for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   for node in ast.walk(fn) if node is not fn}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] if node.module != "dcgan" else [f"dcgan.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name == "dcgan" or name.startswith("dcgan."):
+                found.append((name, id(node) in in_function, node.lineno))
+    return found
+
+
+def graph() -> dict[str, list[tuple[str, bool, int]]]:
+    return {module_name(p): imports(p) for p in sorted((SRC / "dcgan").rglob("*.py"))}
+
+
+def resolve(target: str, modules: set[str]) -> str:
+    """``from dcgan.x import y``: y may be a module (dcgan.x.y) or a name in dcgan.x."""
+    while target not in modules and "." in target:
+        target = target.rsplit(".", 1)[0]
+    return target
+
+
+def test_every_package_has_a_layer():
+    packages = {package_of(m) for m in graph()}
+    assert packages - set(RANK) == set(), "add the new package to LAYERS (and the README code map)"
+
+
+def test_no_module_imports_its_own_or_a_higher_layer():
+    wrong = []
+    g = graph()
+    for module, found in g.items():
+        here = package_of(module)
+        for target, _, line in found:
+            there = package_of(resolve(target, set(g)))
+            if there != here and RANK[there] >= RANK[here] and there != "dcgan":
+                wrong.append(f"{module}:{line} imports {target} ({there}, layer {RANK[there]} >= {here}'s {RANK[here]})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_import_cycles():
+    g = graph()
+    modules = set(g)
+    edges = {m: sorted({resolve(t, modules) for t, _, _ in found} - {m}) for m, found in g.items()}
+    # A package's __init__ re-exporting its modules is not a cycle with those modules.
+    edges = {m: [t for t in ts if not m.startswith(t + ".")] for m, ts in edges.items()}
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node, path):
+        state[node] = 1
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                cycles.append(" -> ".join(path[path.index(nxt):] + [nxt]))
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [module])
+    assert not cycles, "\n".join(cycles)
+
+
+def test_only_the_cli_imports_the_library_inside_functions():
+    """Deferred imports hide the dependency graph; the CLI defers them so ``dcgan --help`` and each
+    command load only what they use."""
+    hidden = [f"{m}:{line} imports {t}" for m, found in graph().items() for t, local, line in found
+              if local and package_of(m) not in ("cli", "__main__")]
+    assert not hidden, "\n".join(hidden)
+
+
+@pytest.mark.parametrize("probe", ["dcgan.core.run", "dcgan.evaluation.classify.experiment", "dcgan.training.loop"])
+def test_the_checker_sees_real_imports(probe):
+    """The test above must be able to fail: it finds the imports these modules are known to make."""
+    assert graph()[probe], f"no dcgan imports found in {probe}: the parser is broken"
