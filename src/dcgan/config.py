@@ -8,6 +8,7 @@ checkpoint, so a checkpoint rebuilds its networks with nothing else.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import json
@@ -332,6 +333,27 @@ def resume_changes(saved: Config, new: Config) -> tuple[list[str], list[str]]:
     impossible = [k for k in diff if k.startswith("model.")]
     inexact = [k for k in diff if not k.startswith("model.") and k not in RESUME_SAFE_KEYS]
     return impossible, inexact
+
+
+def resume_config(saved: Config, overrides: dict[str, Any], allow_inexact: bool = False) -> Config:
+    """The config a resumed run continues with: the saved one with ``overrides`` applied (e.g. more
+    epochs for a finished run). A change to the networks is refused; one that breaks exact
+    continuation (``resume_changes``) is refused unless ``allow_inexact``; the error names the key."""
+    cfg = copy.deepcopy(saved)
+    for key, value in overrides.items():
+        set_value(cfg, key, value)
+    validate(cfg)
+    impossible, inexact = resume_changes(saved, cfg)
+    old, new = flatten(saved.to_dict()), flatten(cfg.to_dict())
+    if impossible:
+        k = impossible[0]
+        raise DcganError(f"cannot change {k} ({old[k]} -> {new[k]}): the saved networks were built with the old "
+                         "value; start a new run instead")
+    if inexact and not allow_inexact:
+        k = inexact[0]
+        raise DcganError(f"changing {k} ({old[k]} -> {new[k]}) breaks exact resume (the saved data cursor, RNG and "
+                         "optimizer states assume the old value); pass --allow-inexact-resume to do it anyway")
+    return cfg
 
 
 def validate(cfg: Config) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
 
 from dcgan import DcganError
-from dcgan.config import flatten, parse_overrides, read_config_file, resolve_config, resume_changes, set_value, validate
+from dcgan.config import parse_overrides, read_config_file, resolve_config, resume_config
 
 
 def add_parser(sub):
@@ -28,31 +27,19 @@ def add_parser(sub):
 
 
 def resolve(args):
+    from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
+
     overrides = parse_overrides(args.overrides)
     if args.preset:
         overrides["preset"] = args.preset
     if args.arch:
         overrides["model.arch"] = args.arch
     if args.resume:
-        from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
-
         saved = checkpoint_config(load_checkpoint(args.resume))
-        cfg = copy.deepcopy(saved)
-        for key, value in overrides.items():  # e.g. more epochs for a finished run
-            set_value(cfg, key, value)
-        validate(cfg)
-        impossible, inexact = resume_changes(saved, cfg)
-        flat_old, flat_new = flatten(saved.to_dict()), flatten(cfg.to_dict())
-        if impossible:
-            k = impossible[0]
-            raise DcganError(f"--resume {args.resume}: cannot change {k} ({flat_old[k]} -> {flat_new[k]}): the saved networks "
-                             "were built with the old value; start a new run instead")
-        if inexact and not args.allow_inexact_resume:
-            k = inexact[0]
-            raise DcganError(f"--resume {args.resume}: changing {k} ({flat_old[k]} -> {flat_new[k]}) breaks exact resume "
-                             "(the saved data cursor, RNG and optimizer states assume the old value); "
-                             "pass --allow-inexact-resume to do it anyway")
-        return cfg
+        try:
+            return resume_config(saved, overrides, allow_inexact=args.allow_inexact_resume)
+        except DcganError as exc:
+            raise DcganError(f"--resume {args.resume}: {exc}") from None
     file_values = read_config_file(args.config) if args.config else {}
     return resolve_config(file_values, overrides)
 
@@ -62,13 +49,14 @@ def run(args) -> int:
     if args.dry_run:
         print(cfg.to_json())
         return 0
+    from dcgan.core.layout import LATEST, METRICS_FILE, SAMPLES_DIR
     from dcgan.training.loop import train
 
     result = train(cfg, resume_dir=args.resume, progress=not args.no_progress)
     if os.environ.get("RANK", "0") != "0":  # under torchrun only rank 0 reports
         return 130 if result.interrupted else 0
     print(f"run directory: {result.run_dir}", file=sys.stderr)
-    print(f"  checkpoint:  {result.run_dir / 'checkpoints' / 'latest.pt'}", file=sys.stderr)
-    print(f"  samples:     {result.run_dir / 'samples'}", file=sys.stderr)
-    print(f"  metrics:     {result.run_dir / 'metrics.jsonl'}", file=sys.stderr)
+    print(f"  checkpoint:  {result.run_dir / LATEST}", file=sys.stderr)
+    print(f"  samples:     {result.run_dir / SAMPLES_DIR}", file=sys.stderr)
+    print(f"  metrics:     {result.run_dir / METRICS_FILE}", file=sys.stderr)
     return 130 if result.interrupted else 0
