@@ -32,8 +32,8 @@ def add_parser(sub):
 
 def run(args) -> int:
     from dcgan.core.checkpoint import save_checkpoint
+    from dcgan.core.layout import CONFIG_FILE, LATEST
     from dcgan.interop.authors import import_released
-    from dcgan.report.layout import CHECKPOINTS_DIR, CONFIG_FILE
 
     out = Path(args.out)
     if out.suffix == ".pt":
@@ -41,7 +41,7 @@ def run(args) -> int:
     else:
         if out.exists() and not out.is_dir():
             raise DcganError(f"--out '{out}' exists and is not a folder (give a *.pt file or a run directory)")
-        checkpoint, run_dir = out / CHECKPOINTS_DIR / "latest.pt", out
+        checkpoint, run_dir = out / LATEST, out
     state = import_released(args.source, args.stats_images)
     try:
         save_checkpoint(state, checkpoint)
