@@ -1,29 +1,52 @@
-"""Nearest neighbours: exact search in chunks, and the §5-style feature space."""
+"""``dcgan explore neighbours``: the memorisation check of ``evaluation.neighbours`` on a
+checkpoint's samples (the search itself is tested in tests/evaluation/test_neighbours.py)."""
 
+import json
+from pathlib import Path
+
+import numpy as np
 import torch
+from PIL import Image
 
-from dcgan.config import ModelConfig
-from dcgan.experiments.neighbours import discriminator_features, nearest
+from dcgan.config import resolve_config
+from dcgan.core.run import Networks
+from dcgan.evaluation.neighbours import neighbours_figure
+from dcgan.experiments.neighbours import discriminator_features, neighbours_experiment
 from dcgan.models import build_models
+from dcgan.sampling import generate, seeded_z
 
 
-def test_nearest_matches_brute_force_across_chunks():
-    gen = torch.Generator().manual_seed(0)
-    bank = torch.randn(300, 20, generator=gen)
-    queries = torch.cat([bank[[7, 250]], torch.randn(5, 20, generator=gen)])
-    dist, idx = nearest(queries, bank, k=4, chunk=64)
-    brute = torch.cdist(queries.double(), bank.double())
-    expected_d, expected_i = torch.topk(brute, 4, largest=False)
-    assert torch.equal(idx, expected_i)
-    assert torch.allclose(dist, expected_d, atol=1e-9)
-    assert idx[0, 0] == 7 and idx[1, 0] == 250 and dist[0, 0] < 1e-6
+def tiny_nets(**overrides) -> Networks:
+    values = {"model.resolution": 16, "model.channels": 1, "model.g_width": 8, "model.d_width": 8,
+              "model.z_dim": 8, **overrides}
+    cfg = resolve_config({}, values)
+    g, d = build_models(cfg.model, seed=0)
+    return Networks(generator=g.eval(), discriminator=d.eval(), config=cfg, checkpoint=Path("tiny.pt"))
 
 
 def test_discriminator_features_are_pooled_and_normalised():
-    cfg = ModelConfig(resolution=32, channels=1, g_width=8, d_width=8, z_dim=8)
-    _, d = build_models(cfg, seed=0)
+    nets = tiny_nets(**{"model.resolution": 32})
     images = torch.randint(0, 256, (5, 1, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
-    feats = discriminator_features(d, images, batch_size=2)
+    feats = discriminator_features(nets.discriminator, images, batch_size=2)
     assert feats.shape == (5, (8 + 16 + 32) * 16)
     assert torch.allclose(feats.norm(dim=1), torch.ones(5), atol=1e-5)
-    assert torch.allclose(feats, discriminator_features(d, images, batch_size=5), atol=1e-6)
+    assert torch.allclose(feats, discriminator_features(nets.discriminator, images, batch_size=5), atol=1e-6)
+
+
+def test_pixel_distances_are_in_unit_pixels_and_the_figure_is_the_shared_one(tmp_path):
+    """Pixel space = images scaled to [0, 1], as ``dcgan evaluate``'s check and nnd (it was [-1, 1],
+    twice these distances); the picture is ``evaluation.neighbours.neighbours_figure``'s."""
+    nets = tiny_nets()
+    train = torch.randint(0, 256, (40, 1, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
+    samples = generate(nets.generator, seeded_z(3, 4, nets.z_dim, nets.z_dist))
+    train[7] = samples[1]  # a copy: found first, at distance 0
+    summary = neighbours_experiment(nets, train, tmp_path, seed=3, n=4, k=3)
+    flat = lambda x: x.reshape(len(x), -1).double() / 255
+    want_d, want_i = torch.cdist(flat(samples), flat(train)).topk(3, largest=False)
+    got = summary["pixel"]["samples"]
+    assert [s["train_indices"] for s in got] == want_i.tolist() and got[1]["train_indices"][0] == 7
+    np.testing.assert_allclose([s["distances"] for s in got], want_d.numpy(), atol=1e-6)
+    assert "[0, 1]" in summary["pixel_space"]
+    assert json.loads((tmp_path / "summary.json").read_text())["pixel"] == summary["pixel"]
+    shared = neighbours_figure(samples, train, [want_i], tmp_path / "shared.png", scale=4)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "neighbours_pixel.png")), np.asarray(Image.open(shared)))

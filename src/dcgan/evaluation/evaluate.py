@@ -13,10 +13,11 @@ import torch
 from dcgan import DcganError, __version__
 from dcgan.evaluation.features import default_feature_space, get_feature_extractor
 from dcgan.evaluation.metrics import MetricInputs, compute_metrics
-from dcgan.evaluation.neighbours import nearest_neighbour_grid
+from dcgan.evaluation.neighbours import extractor_space, memorisation_check, neighbours_figure, pixel_space
 from dcgan.evaluation.reference import load_reference
 
 DEFAULT_METRICS = ("fid", "kid", "prdc", "nnd")
+NEIGHBOURS_K = 4  # nearest training images shown per sample and space in --neighbours
 
 
 def load_npz_images(path: str | Path) -> torch.Tensor:
@@ -98,10 +99,16 @@ def evaluate_samples(
     if neighbours_png:
         pool = reference_set("train", neighbours_pool)
         shown = samples[:neighbours_count]
-        nearest_neighbour_grid(shown, pool.images, neighbours_png, fake[:neighbours_count], pool.features)
+        spaces = [pixel_space(), extractor_space(extractor, fake[:neighbours_count], pool.features)]
+        found = memorisation_check(shown, pool.images, spaces, k=NEIGHBOURS_K)
+        neighbours_figure(shown, pool.images, [n.indices for n in found.values()], neighbours_png, scale=2)
         result["neighbours_png"] = {
             "path": str(neighbours_png),
-            "layout": "each row: sample | 4 nearest train images in [0,1] pixels | 4 nearest in feature space",
+            "layout": "each row: sample | " + " | ".join(
+                f"{NEIGHBOURS_K} nearest train images in {name} space" for name in found) + " (grey tile between groups)",
+            "spaces": {name: {"description": n.space.description,
+                              "mean_nearest_distance": n.summary()["mean_nearest_distance"]}
+                       for name, n in found.items()},
             "train_pool": pool.info,
         }
     return result
