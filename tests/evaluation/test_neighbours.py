@@ -7,7 +7,18 @@ import torch
 from PIL import Image
 from scipy.spatial.distance import cdist
 
-from dcgan.evaluation.neighbours import Space, memorisation_check, nearest, neighbours_figure, nnd_score, pixel_space
+from dcgan.config import ModelConfig
+from dcgan.evaluation.classify.features import DiscriminatorFeatures
+from dcgan.evaluation.neighbours import (
+    Space,
+    discriminator_space,
+    memorisation_check,
+    nearest,
+    neighbours_figure,
+    nnd_score,
+    pixel_space,
+)
+from dcgan.models import build_models
 
 
 def test_nnd_matches_direct_definition():
@@ -60,6 +71,19 @@ def test_memorisation_check_spaces_and_held_out_baseline():
     assert summary["held_out_mean_nearest_distance"] == pytest.approx(float(want.mean()))
     precomputed = Space("given", "precomputed", sample_features=flat(samples), train_features=flat(train))
     assert torch.equal(memorisation_check(samples, train, [precomputed], k=3)["given"].indices, pixel.indices)
+
+
+def test_discriminator_space_is_pooled_population_features_normalised():
+    cfg = ModelConfig(resolution=32, channels=1, g_width=8, d_width=8, z_dim=8)
+    _, d = build_models(cfg, seed=0)
+    real = torch.randint(0, 256, (64, 1, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    space = discriminator_space(d.eval(), real, batch_size=16)
+    feats = space.embed(real[:5])
+    assert feats.shape == (5, (8 + 16 + 32) * 16)
+    assert torch.allclose(feats.norm(dim=1), torch.ones(5), atol=1e-5)
+    population = DiscriminatorFeatures(d, batch_size=16).fit(real).transform(real[:5])
+    assert torch.allclose(feats, torch.nn.functional.normalize(torch.from_numpy(population), dim=1))
+    assert space.name == "discriminator" and "population statistics of 64" in space.description
 
 
 def test_picture_puts_exact_copies_first(tmp_path):

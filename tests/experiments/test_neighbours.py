@@ -10,8 +10,9 @@ from PIL import Image
 
 from dcgan.config import resolve_config
 from dcgan.core.run import Networks
+from dcgan.evaluation.classify.features import DiscriminatorFeatures
 from dcgan.evaluation.neighbours import neighbours_figure
-from dcgan.experiments.neighbours import discriminator_features, neighbours_experiment
+from dcgan.experiments.neighbours import neighbours_experiment
 from dcgan.models import build_models
 from dcgan.sampling import generate, seeded_z
 
@@ -24,13 +25,29 @@ def tiny_nets(**overrides) -> Networks:
     return Networks(generator=g.eval(), discriminator=d.eval(), config=cfg, checkpoint=Path("tiny.pt"))
 
 
-def test_discriminator_features_are_pooled_and_normalised():
-    nets = tiny_nets(**{"model.resolution": 32})
-    images = torch.randint(0, 256, (5, 1, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
-    feats = discriminator_features(nets.discriminator, images, batch_size=2)
-    assert feats.shape == (5, (8 + 16 + 32) * 16)
-    assert torch.allclose(feats.norm(dim=1), torch.ones(5), atol=1e-5)
-    assert torch.allclose(feats, discriminator_features(nets.discriminator, images, batch_size=5), atol=1e-6)
+def test_feature_space_is_the_classification_features_with_population_batchnorm(tmp_path):
+    """The D space is ``DiscriminatorFeatures`` (§5 pooling, BatchNorm population statistics of the
+    training images searched), L2-normalised: the running statistics GAN training left in D (here
+    made absurd) play no part. They did before: D ran in eval mode on its running statistics."""
+    nets = tiny_nets()
+    for module in nets.discriminator.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.fill_(3.0)
+            module.running_var.fill_(50.0)
+    kept = {k: v.clone() for k, v in nets.discriminator.state_dict().items()}
+    train = torch.randint(0, 256, (300, 1, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(4))
+    summary = neighbours_experiment(nets, train, tmp_path, seed=1, n=3, k=4)
+    samples = generate(nets.generator, seeded_z(1, 3, nets.z_dim, nets.z_dist))
+    extractor = DiscriminatorFeatures(nets.discriminator).fit(train)
+    unit = lambda x: torch.nn.functional.normalize(torch.from_numpy(extractor.transform(x)).double(), dim=1)
+    bank = unit(train)
+    assert torch.allclose(bank.norm(dim=1), torch.ones(300, dtype=torch.float64))
+    want_d, want_i = torch.cdist(unit(samples), bank).topk(4, largest=False)
+    got = summary["feature"]["samples"]
+    assert [s["train_indices"] for s in got] == want_i.tolist()
+    np.testing.assert_allclose([s["distances"] for s in got], want_d.numpy(), atol=1e-5)
+    assert "population" in summary["feature_space"] and "300" in summary["feature_space"]
+    assert all(torch.equal(v, kept[k]) for k, v in nets.discriminator.state_dict().items())  # D untouched
 
 
 def test_pixel_distances_are_in_unit_pixels_and_the_figure_is_the_shared_one(tmp_path):

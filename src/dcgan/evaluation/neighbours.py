@@ -17,6 +17,12 @@
 Feature spaces (every distance is Euclidean, computed exactly in float64 by ``nearest``):
 
 - ``pixel_space()``: images flattened and scaled to [0, 1], the units of ``nnd_score``.
+- ``discriminator_space(D, real)``: the paper's §5 discriminator features, computed by
+  ``classify.features.DiscriminatorFeatures`` exactly as for the classification tables: every conv
+  layer's post-LeakyReLU map max-pooled to 4x4 and concatenated, with BatchNorm *population*
+  statistics estimated on ``real`` (the training images searched), not the running statistics
+  left by GAN training (which mix real and generated batches); then L2-normalised, so the
+  Euclidean distance there is ``sqrt(2 - 2 cos)``, a cosine distance.
 - ``extractor_space(extractor)``: an evaluation feature space (``dcgan.evaluation.features``:
   ``fashion-cnn``, ``inception``), its features as they are.
 """
@@ -29,7 +35,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import nn
 
+from dcgan.evaluation.classify.features import DiscriminatorFeatures
 from dcgan.evaluation.features import FeatureExtractor
 from dcgan.images import make_grid, to_pil
 
@@ -102,6 +111,24 @@ class Space:
 def pixel_space() -> Space:
     """Images flattened and scaled to [0, 1] (C*H*W dimensions), as ``nnd_score``."""
     return Space("pixel", "pixels: images flattened, scaled to [0, 1], Euclidean (the units of nnd)", _flat_unit)
+
+
+def discriminator_space(discriminator: nn.Module, real_uint8: torch.Tensor, device: str | torch.device | None = None,
+                        batch_size: int = 256, seed: int = 0) -> Space:
+    """§5's pooled features of ``discriminator`` (a copy; the module is not changed), BatchNorm
+    population statistics from ``real_uint8`` (shuffled with ``seed``), L2-normalised; on
+    ``device`` (default: the discriminator's)."""
+    device = device if device is not None else next(discriminator.parameters()).device
+    extractor = DiscriminatorFeatures(discriminator, bn_stats="population", batch_size=batch_size,
+                                      device=str(device), seed=seed).fit(real_uint8)
+
+    def embed(images_uint8: torch.Tensor) -> torch.Tensor:
+        return F.normalize(torch.from_numpy(extractor.transform(images_uint8)), dim=1)
+
+    stats = f"BatchNorm population statistics of {real_uint8.shape[0]} real training images"
+    return Space("discriminator", "discriminator conv features (§5): each layer max-pooled to 4x4, concatenated, "
+                 f"{stats if getattr(extractor, 'bn_batches_', 0) else 'no BatchNorm'}; L2-normalised, Euclidean "
+                 "(= sqrt(2 - 2 cos))", embed)
 
 
 def extractor_space(extractor: FeatureExtractor, sample_features=None, train_features=None) -> Space:

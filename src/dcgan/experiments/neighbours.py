@@ -14,42 +14,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from dcgan import DcganError
 from dcgan.core.run import Networks
-from dcgan.data.types import to_model_range
 from dcgan.evaluation.features import get_feature_extractor
-from dcgan.evaluation.neighbours import Space, extractor_space, memorisation_check, neighbours_figure, pixel_space
+from dcgan.evaluation.neighbours import (
+    Space,
+    discriminator_space,
+    extractor_space,
+    memorisation_check,
+    neighbours_figure,
+    pixel_space,
+)
 from dcgan.experiments.common import display_scale, write_summary
 from dcgan.sampling import generate, seeded_z
 
 
-@torch.no_grad()
-def discriminator_features(discriminator: nn.Module, images_uint8: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """§5's feature vector: every conv layer's post-LeakyReLU map max-pooled to 4x4, concatenated,
-    then L2-normalised. (N, sum_l C_l * 16)."""
-    device = next(discriminator.parameters()).device
-    discriminator.eval()
-    out = []
-    for i in range(0, images_uint8.shape[0], batch_size):
-        x = to_model_range(images_uint8[i : i + batch_size]).to(device)
-        maps = discriminator.features(x)
-        pooled = [F.adaptive_max_pool2d(m.float(), 4).flatten(1) for m in maps]
-        out.append(F.normalize(torch.cat(pooled, dim=1), dim=1).cpu())
-    return torch.cat(out)
-
-
-def feature_space(nets: Networks, name: str = "discriminator", device: str | torch.device = "cpu") -> Space:
-    """``discriminator`` (the checkpoint's D, §5 pooling) or a feature space registered in
-    ``dcgan.evaluation.features`` (e.g. ``fashion-cnn``, ``inception``)."""
+def feature_space(nets: Networks, name: str, real_uint8: torch.Tensor, device: str | torch.device = "cpu") -> Space:
+    """``discriminator`` (the checkpoint's D, §5 pooling, BatchNorm population statistics of
+    ``real_uint8``) or a feature space registered in ``dcgan.evaluation.features`` (e.g.
+    ``fashion-cnn``, ``inception``)."""
     if name == "discriminator":
         if nets.discriminator is None:
             raise DcganError("the discriminator feature space needs the checkpoint's discriminator")
-        return Space("discriminator",
-                     "discriminator conv features, each layer max-pooled to 4x4, concatenated, L2-normalised",
-                     lambda imgs: discriminator_features(nets.discriminator, imgs))
+        return discriminator_space(nets.discriminator, real_uint8, device)
     return extractor_space(get_feature_extractor(name, device=device))
 
 
@@ -65,7 +53,7 @@ def neighbours_experiment(nets: Networks, train_uint8: torch.Tensor, out_dir: Pa
         raise DcganError(f"training images have shape {tuple(train_uint8.shape[1:])}, the generator makes "
                          f"{(m.channels, m.resolution, m.resolution)}")
     samples = generate(nets.generator, seeded_z(seed, n, nets.z_dim, nets.z_dist), bn=bn)
-    features = feature_space(nets, space, next(nets.generator.parameters()).device)
+    features = feature_space(nets, space, train_uint8, next(nets.generator.parameters()).device)
     found = memorisation_check(samples, train_uint8, [pixel_space(), features], k, reference_uint8)
     results = {}
     for key, neighbours in zip(("pixel", "feature"), found.values()):
