@@ -60,7 +60,7 @@ def run(args) -> int:
     from dcgan.core.run import load_generator
     from dcgan.images import save_grid
     from dcgan.models.conditional import sampling_labels
-    from dcgan.sampling import generate, save_npz, seeded_z
+    from dcgan.sampling import class_labels, generate, save_npz, seeded_z
 
     generator, cfg = load_generator(args.checkpoint, resolve_device(args.device), use_ema=not args.no_ema)
     try:
@@ -77,6 +77,8 @@ def run(args) -> int:
         n = args.n if labels is None else len(labels)
         z = seeded_z(args.seed, n, cfg.model.z_dim, cfg.model.z_dist)
         batch_size = args.batch_size
+    if labels is None:  # neither --class nor --per-class: the one label policy (None if unconditional)
+        labels = class_labels(n, cfg.model.num_classes)
     images = generate(generator, z, batch_size=batch_size, bn=args.bn, labels=labels)
     if args.out:
         print(f"wrote {save_npz(images, args.out)} ({n} images, uint8 NHWC, key arr_0)", file=sys.stderr)

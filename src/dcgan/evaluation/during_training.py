@@ -1,7 +1,8 @@
 """Fréchet distance during training (``train.eval_every``): GAN samples often get worse after
 their best step, so the loop logs ``fid`` to ``metrics.jsonl`` and keeps ``checkpoints/best.pt``.
 
-The noise is fixed (``seeded_z(seed)``) so successive evaluations differ only by G. The
+The noise is fixed (``seeded_z(seed)``, and for a class-conditional G the labels
+``sampling.class_labels``) so successive evaluations differ only by G. The
 reference is the training data's test split when it has one, else its train split; its features
 are computed once (and cached on disk, see ``reference.py``).
 """
@@ -17,7 +18,7 @@ from dcgan.config import Config
 from dcgan.evaluation.features import default_feature_space, get_feature_extractor
 from dcgan.evaluation.frechet import GaussianStats, frechet_between
 from dcgan.evaluation.reference import load_reference
-from dcgan.sampling import generate, seeded_z
+from dcgan.sampling import class_labels, generate, seeded_z
 
 EVAL_NOISE_SEED_OFFSET = 20_011  # derived from the run seed, distinct from the fixed grid noise
 
@@ -43,9 +44,7 @@ class FrechetDuringTraining:
         self.reference_name = f"{ref.info['dataset']}/{ref.info['split']} ({ref.info['count']})"
         self.n = n
         self.z = seeded_z(cfg.train.seed + EVAL_NOISE_SEED_OFFSET, n, m.z_dim, m.z_dist)
-        self.labels = None
-        if m.num_classes > 0:
-            self.labels = torch.arange(n) % m.num_classes
+        self.labels = class_labels(n, m.num_classes)  # conditional G: the labels of `dcgan sample`
 
     def __call__(self, generator: torch.nn.Module) -> dict:
         images = generate(generator, self.z, bn="running", labels=self.labels)

@@ -11,10 +11,12 @@ import numpy as np
 import torch
 
 from dcgan import DcganError, __version__
+from dcgan.core.run import load_generator
 from dcgan.evaluation.features import default_feature_space, get_feature_extractor
 from dcgan.evaluation.metrics import MetricInputs, compute_metrics
 from dcgan.evaluation.neighbours import extractor_space, memorisation_check, neighbours_figure, pixel_space
 from dcgan.evaluation.reference import load_reference
+from dcgan.sampling import class_labels, generate, seeded_z
 
 DEFAULT_METRICS = ("fid", "kid", "prdc", "nnd")
 NEIGHBOURS_K = 4  # nearest training images shown per sample and space in --neighbours
@@ -117,13 +119,9 @@ def evaluate_samples(
 def generate_from_checkpoint(
     checkpoint: str | Path, n: int, seed: int = 0, device: str = "cpu", bn: str = "running", use_ema: bool = True
 ):
-    """(uint8 samples (n, C, H, W), Config) from a checkpoint; noise from ``seeded_z(seed)``."""
-    from dcgan.core.run import load_generator
-    from dcgan.sampling import generate, seeded_z
-
+    """(uint8 samples (n, C, H, W), Config) from a checkpoint; noise from ``seeded_z(seed)``, and
+    for a class-conditional G the labels ``class_labels(n, K)``: the images ``dcgan sample --seed``
+    writes."""
     generator, cfg = load_generator(checkpoint, device, use_ema=use_ema)
     z = seeded_z(seed, n, cfg.model.z_dim, cfg.model.z_dist)
-    labels = None
-    if cfg.model.num_classes > 0:  # conditional G: classes drawn uniformly, seeded
-        labels = torch.randint(0, cfg.model.num_classes, (n,), generator=torch.Generator().manual_seed(seed + 1))
-    return generate(generator, z, bn=bn, labels=labels), cfg
+    return generate(generator, z, bn=bn, labels=class_labels(n, cfg.model.num_classes)), cfg
