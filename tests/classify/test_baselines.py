@@ -59,6 +59,17 @@ def test_pixels_and_random_filters():
     assert abs(float(a.blocks[0][0].weight.detach().std()) - 0.02) < 0.005  # §4 initialisation, untrained
 
 
+def test_random_discriminator_is_the_seeded_initial_d_in_eval_mode():
+    """The "random filters" of the classification table and of ``dcgan explore guided`` (Fig. 5)."""
+    from dcgan.models import build_models
+
+    cfg = ModelConfig(resolution=16, d_width=4)
+    d = random_discriminator(cfg, 3, device="cpu")
+    assert not d.training
+    initial = build_models(cfg, seed=3)[1].state_dict()
+    assert all(torch.equal(v, initial[k]) for k, v in d.state_dict().items())
+
+
 def test_supervised_cnn_learns_from_labelled_images(idx_folder):
     from dcgan.evaluation.classify.experiment import load_labelled
 

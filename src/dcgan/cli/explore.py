@@ -138,7 +138,8 @@ def run(args) -> int:
 
     name = args.experiment
     needs_d = name in ("guided", "neighbours")
-    nets = open_run(args.checkpoint, resolve_device(args.device), discriminator=needs_d, use_ema=not args.no_ema)
+    device = resolve_device(args.device)
+    nets = open_run(args.checkpoint, device, discriminator=needs_d, use_ema=not args.no_ema)
     out = output_dir(args.checkpoint, EXPERIMENTS_DIR, name, out=args.out)
     bn = getattr(args, "bn", "running")
     if name == "sheet":
@@ -167,11 +168,11 @@ def run(args) -> int:
 
         summary = forget(nets, args.boxes, out, args.seed, args.n, args.threshold, args.negatives, args.c, bn)
     elif name == "guided":
+        from dcgan.evaluation.classify.baselines import random_discriminator
         from dcgan.experiments.guided_backprop import guided_experiment
-        from dcgan.models import build_models
 
         images = real_images(nets.config, args.data, args.data_path, args.split, args.images, args.seed)
-        random_d = build_models(nets.config.model, seed=args.random_seed)[1].to(next(nets.discriminator.parameters()).device)
+        random_d = random_discriminator(nets.config.model, args.random_seed, device)
         summary = guided_experiment(nets, random_d, images, out, args.k, args.per_channel, args.random_seed)
     elif name == "neighbours":
         from dcgan.experiments.neighbours import neighbours_experiment
