@@ -33,8 +33,8 @@ import torch
 
 from dcgan.core.run import open_run
 from dcgan.data import open_dataset
+from dcgan.evaluation.neighbours import nearest, pixel_space
 from dcgan.experiments.common import display_scale, draw_boxes, grid_array, save_image
-from dcgan.experiments.neighbours import nearest, pixel_features
 from dcgan.experiments.sheets import sheet_z
 from dcgan.sampling import generate
 
@@ -42,7 +42,8 @@ LONG_SLEEVES = {"Pullover", "Coat", "Shirt"}
 
 
 def knn_labels(samples: torch.Tensor, train: torch.Tensor, train_labels: torch.Tensor, k: int = 5) -> list[int]:
-    _, idx = nearest(pixel_features(samples), pixel_features(train), k)
+    pixels = pixel_space().embed  # the memorisation check's pixel space, [0, 1]
+    _, idx = nearest(pixels(samples), pixels(train), k)
     votes = train_labels[idx]
     return [int(torch.bincount(v, minlength=10).argmax()) for v in votes]
 
