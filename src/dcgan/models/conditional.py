@@ -25,11 +25,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from dcgan.config import ModelConfig
+from dcgan.sampling import class_labels
 
 
 def default_labels(n: int, num_classes: int, device: torch.device | str | None = None) -> torch.Tensor:
-    """Labels 0, 1, ..., K-1, 0, 1, ... for ``n`` images: the classes a label-less call draws."""
-    return torch.arange(n, device=device) % num_classes
+    """The classes a label-less call draws: the one policy, ``sampling.class_labels``, on ``device``."""
+    return class_labels(n, num_classes).to(device)
 
 
 class ConditionalGenerator(nn.Module):
