@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Table 1 as the paper ran it (§5.1): the Table 1 discriminator (--arch imagenet32: 3x3 kernels,
+# 128-128-256-256-512-512, 28,672 pooled features) trained on ImageNet images (Tiny ImageNet at
+# 32x32, the stand-in for ImageNet-1k), then its features classify CIFAR-10.
+#
+#   bash scripts/table1.sh train        # train (or resume) $RUN in chunks of $SNAP_EVERY steps
+#   bash scripts/table1.sh curve        # 400-per-class CIFAR-10 accuracy of every snapshot
+#   bash scripts/table1.sh table        # the full table on the latest checkpoint
+#
+# Training resumes exactly, so it may span sessions: every chunk ends with a checkpoint, copied to
+# $RUN/snapshots/step_NNNNNN.pt with that moment's fixed-noise samples (step_NNNNNN.png). It stops
+# after $TARGET_STEPS generator steps or once the clock passes $DEADLINE (unix seconds), whichever
+# comes first; a stopped run continues from its last chunk with the same command.
+# THREADS sets torch's CPU threads (OMP_NUM_THREADS): 1 leaves the other core of a 2-core machine
+# to other work without the two fighting over it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DCGAN=${DCGAN:-.venv/bin/dcgan}
+PY=${PY:-.venv/bin/python}
+RUN=${RUN:-runs/table1}
+RESULTS=${RESULTS:-results/classify_cifar10_table1}
+DATASETS=${DATASETS:-../shared/datasets}
+TINY=${TINY:-$DATASETS/tiny-imagenet-32.zip}
+CIFAR=${CIFAR:-$DATASETS/cifar10-jpg.zip}
+SNAP_EVERY=${SNAP_EVERY:-100}
+TARGET_STEPS=${TARGET_STEPS:-23400}  # 30 epochs of Tiny ImageNet (781 steps each), the paper's epoch count
+DEADLINE=${DEADLINE:-0}
+DRAWS=${DRAWS:-5}
+export OMP_NUM_THREADS=${THREADS:-${OMP_NUM_THREADS:-2}}
+TRAIN_EXTRA=${TRAIN_EXTRA:---set train.channels_last=true}
+
+step_of() {  # generator step stored in a checkpoint
+  $PY -c "import sys, torch; print(torch.load(sys.argv[1], map_location='cpu', weights_only=True)['step'])" "$1"
+}
+
+train() {
+  [[ -f "$TINY" ]] || { echo "table1.sh: $TINY not found (set DATASETS or TINY)" >&2; exit 2; }
+  mkdir -p "$RUN/snapshots"
+  local done=0
+  [[ -f "$RUN/checkpoints/latest.pt" ]] && done=$(step_of "$RUN/checkpoints/latest.pt")
+  (( done > 0 )) && snapshot "$done"
+  while (( done < TARGET_STEPS )); do
+    if (( DEADLINE > 0 && $(date +%s) >= DEADLINE )); then
+      echo "table1.sh: deadline reached at step $done; rerun to continue" >&2; break
+    fi
+    local next=$(( (done / SNAP_EVERY + 1) * SNAP_EVERY ))
+    (( next > TARGET_STEPS )) && next=$TARGET_STEPS
+    if [[ ! -f "$RUN/checkpoints/latest.pt" ]]; then
+      # shellcheck disable=SC2086
+      $DCGAN train --arch imagenet32 --preset paper --set data.name="$TINY" --set train.max_steps="$next" \
+          --set train.checkpoint_every=25 --set train.log_every=25 --set train.out_dir="$RUN" \
+          --no-progress $TRAIN_EXTRA
+    else
+      # shellcheck disable=SC2086
+      $DCGAN train --resume "$RUN" --set train.max_steps="$next" --no-progress $TRAIN_EXTRA
+    fi
+    done=$(step_of "$RUN/checkpoints/latest.pt")
+    snapshot "$done"
+  done
+}
+
+snapshot() {  # keep the latest checkpoint (at step $1) and its fixed-noise samples, once
+  local tag
+  tag=$(printf 'step_%06d' "$1")
+  [[ -f "$RUN/snapshots/$tag.pt" ]] && return 0
+  cp "$RUN/checkpoints/latest.pt" "$RUN/snapshots/$tag.pt"
+  cp "$RUN/samples/final.png" "$RUN/snapshots/$tag.png"
+  echo "table1.sh: snapshot $RUN/snapshots/$tag.pt" >&2
+}
+
+curve() {  # D's CIFAR-10 accuracy (400 per class, $DRAWS draws) against training step
+  mkdir -p "$RESULTS/curve"
+  for snap in "$RUN"/snapshots/step_*.pt; do
+    local tag out
+    tag=$(basename "$snap" .pt); out="$RESULTS/curve/$tag"
+    [[ -f "$out/table.json" ]] && continue
+    $DCGAN classify --checkpoint "$snap" --data "$CIFAR" --methods dcgan --no-full \
+        --labels-per-class 400 --draws "$DRAWS" --out "$out"
+  done
+}
+
+table() {  # the full §5 protocol on the latest checkpoint, with the baselines beside it
+  $DCGAN classify --checkpoint "$RUN" --data "$CIFAR" --methods dcgan,random,pixels \
+      --labels-per-class 400 --draws "$DRAWS" --out "$RESULTS/table1_d"
+}
+
+case "${1:-train}" in
+  train) train ;;
+  curve) curve ;;
+  table) table ;;
+  *) echo "usage: table1.sh train|curve|table" >&2; exit 2 ;;
+esac

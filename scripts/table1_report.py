@@ -1,0 +1,163 @@
+"""Table 1 assembled: our rows under the paper's protocol beside the published figures, and the
+figure of D's CIFAR-10 accuracy against training step with the fixed-noise samples at each point.
+
+    python scripts/table1_report.py [--run runs/table1] [--results results/classify_cifar10_table1]
+
+Reads what ``scripts/table1.sh table|curve`` and ``scripts/kmeans_cifar10.py`` wrote (plus the
+CIFAR-10-trained 4x4 DCGAN's table in results/classify_cifar10/), writes RESULTS/table.md and
+RESULTS/table.json (every number with its source file, command and checkpoint step) and
+docs/img/table1_progress.png. Rows whose inputs are missing are listed as not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLISHED = [  # the paper's Table 1 and the K-means paper (../shared/PAPER.md)
+    ("DCGAN (paper) + L2-SVM, trained on ImageNet-1k", 0.828, (0.738, 0.004), 28672),
+    ("1-layer K-means (as quoted in the paper)", 0.806, (0.637, 0.007), 4800),
+    ("1-layer K-means, K=1600 (Coates, Lee & Ng 2011)", 0.779, None, 6400),
+    ("1-layer K-means, K=4000 (Coates, Lee & Ng 2011)", 0.796, None, 16000),
+]
+
+
+def _load(path: Path):
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _row(name, source, accuracy, few=None, features=None, C=None, step=None, command="", note=""):
+    return {"model": name, "accuracy": accuracy, "few_label_mean": few[0] if few else None,
+            "few_label_std": few[1] if few else None, "features": features, "C": C, "step": step,
+            "source": source, "command": command, "note": note}
+
+
+def classify_rows(table_path: Path, names: dict[str, str], command: str) -> list[dict]:
+    table = _load(table_path)
+    if table is None:
+        return [_row(label, str(table_path), None, command=command, note="not run") for label in names.values()]
+    rows = []
+    for r in table["rows"]:
+        if r["method"] in names:
+            few = (r["few_label_mean"], r["few_label_std"]) if r.get("few_label") else None
+            rows.append(_row(names[r["method"]], str(table_path.relative_to(ROOT)), r["accuracy"], few,
+                             r["feature_dim"], r["C"], table["meta"].get("step"), command))
+    return rows
+
+
+def kmeans_rows(folder: Path) -> list[dict]:
+    rows = []
+    for path in sorted(folder.glob("*.json")):
+        r = _load(path)
+        extra = f", re-encoded JPEG q{r['jpeg_quality']} (+{r['added_mae_255']:.2f}/255)" if r["jpeg_quality"] else ""
+        name = f"1-layer K-means, K={r['centroids']}, {r['patches']:,} patches, {r['iterations']} iterations{extra}"
+        rows.append(_row(name, str(path.relative_to(ROOT)), r["accuracy"], None, r["features"], r["C"],
+                         command=f"python scripts/kmeans_cifar10.py --variants {r['variant']}"))
+    return rows
+
+
+def curve(results: Path) -> list[dict]:
+    points = []
+    for path in sorted((results / "curve").glob("step_*/table.json")):
+        table = _load(path)
+        row = next(r for r in table["rows"] if r["method"] == "dcgan")
+        points.append({"step": table["meta"]["step"], "few_label_mean": row["few_label_mean"],
+                       "few_label_std": row["few_label_std"], "draws": len(row["few_label"]),
+                       "n_train": table["meta"]["n_train"], "n_test": table["meta"]["n_test"],
+                       "source": str(path.relative_to(ROOT))})
+    return sorted(points, key=lambda p: p["step"])
+
+
+def figure(points: list[dict], run: Path, out: Path) -> bool:
+    snaps = {int(p.stem.split("_")[1]): p for p in sorted((run / "snapshots").glob("step_*.png"))}
+    if not points and not snaps:
+        return False
+    steps = sorted(snaps)
+    fig = plt.figure(figsize=(3.2 * max(2, len(steps)), 6.4))
+    grid = fig.add_gridspec(2, max(1, len(steps)))
+    for i, step in enumerate(steps):
+        ax = fig.add_subplot(grid[0, i])
+        image = np.asarray(Image.open(snaps[step]).convert("RGB"))
+        ax.imshow(image[: image.shape[0] // 2, : image.shape[1] // 2])  # the first 16 of 64 fixed-noise samples
+        ax.set_title(f"step {step}")
+        ax.axis("off")
+    ax = fig.add_subplot(grid[1, :])
+    if points:
+        x = [p["step"] for p in points]
+        ax.errorbar(x, [100 * p["few_label_mean"] for p in points], yerr=[100 * p["few_label_std"] for p in points],
+                    marker="o", capsize=3, label="Table 1 D (Tiny ImageNet), 400 labels/class")
+    ax.axhline(73.8, color="gray", ls="--", label="paper, 400 labels/class (73.8%)")
+    ax.set_xlabel("generator step (batch 128)")
+    ax.set_ylabel("CIFAR-10 test accuracy (%)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+    return True
+
+
+def _pct(v):
+    return "—" if v is None else f"{100 * v:.1f}%"
+
+
+def markdown(rows: list[dict], points: list[dict]) -> str:
+    lines = ["| model | accuracy | 400 per class | # features | C | checkpoint step | source |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        few = "—" if r["few_label_mean"] is None else f"{_pct(r['few_label_mean'])} (±{100 * r['few_label_std']:.1f}%)"
+        c = "—" if r["C"] is None else f"{r['C']:g}"
+        step = "—" if r["step"] is None else r["step"]
+        note = f" {r['note']}" if r["note"] else ""
+        lines.append(f"| {r['model']} | {_pct(r['accuracy'])}{note} | {few} | {r['features'] or '—'} | {c} | {step} | "
+                     f"{r['source']} |")
+    if points:
+        lines += ["", "D's features against training step (400 labels per class; subsets: see table.json):", "",
+                  "| step | accuracy (400 per class) | draws | train / test images |", "|---|---|---|---|"]
+        for p in points:
+            lines.append(f"| {p['step']} | {_pct(p['few_label_mean'])} (±{100 * p['few_label_std']:.1f}%) | {p['draws']} | "
+                         f"{p['n_train']} / {p['n_test']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--run", default=str(ROOT / "runs" / "table1"))
+    parser.add_argument("--results", default=str(ROOT / "results" / "classify_cifar10_table1"))
+    parser.add_argument("--figure", default=str(ROOT / "docs" / "img" / "table1_progress.png"))
+    args = parser.parse_args(argv)
+    results, run = Path(args.results), Path(args.run)
+    rows = classify_rows(results / "table1_d" / "table.json", {
+        "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet + L2-SVM",
+        "random": "Table 1 D with random weights + L2-SVM",
+        "pixels": "Raw pixels + L2-SVM",
+    }, "bash scripts/table1.sh table")
+    rows += kmeans_rows(results / "kmeans")
+    rows.append(_row("Table 1 D trained on CIFAR-10 itself + L2-SVM", "", None, note="not run",
+                     command="a second Table 1 training of the same length (not done: see the README)"))
+    rows += classify_rows(ROOT / "results" / "classify_cifar10" / "table.json", {
+        "dcgan": "4x4 DCGAN D (7,168 features) trained on CIFAR-10 + L2-SVM",
+        "random": "4x4 DCGAN D with random weights + L2-SVM",
+        "kmeans": "1-layer K-means, K=1600, 100,000 patches, 10 iterations (dcgan classify default)",
+    }, "dcgan classify --checkpoint runs/cifar10 --data cifar10 --draws 5")
+    rows += [_row(name, "../shared/PAPER.md (published)", acc, few, feats) for name, acc, few, feats in PUBLISHED]
+    points = curve(results)
+    (results / "table.md").write_text(markdown(rows, points))
+    (results / "table.json").write_text(json.dumps({"rows": rows, "curve": points}, indent=1) + "\n")
+    drew = figure(points, run, Path(args.figure))
+    print((results / "table.md").read_text())
+    print(f"figure: {args.figure}" if drew else "figure: no snapshots or curve yet")
+
+
+if __name__ == "__main__":
+    main()
