@@ -63,3 +63,53 @@ def test_per_rank_batchnorm_runs_and_resumes(idx_folder, tmp_path):
     assert state["step"] == 4 and state["cursor"] == 4
     lines = (out / "metrics.jsonl").read_text().splitlines()
     assert len(lines) == 4  # one writer, one line per tick
+
+
+def _rank_that_stops_alone(rank: int, port: int, idx_folder: str, out_dir: str, results: str) -> None:
+    """One of two gloo processes; rank 1 alone gets a SIGTERM after step 2 (as when a scheduler
+    signals one process of a job)."""
+    import json
+    import signal
+
+    os.environ.update({"RANK": str(rank), "WORLD_SIZE": "2", "LOCAL_RANK": str(rank), "MASTER_ADDR": "127.0.0.1",
+                       "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1"})
+    torch.set_num_threads(1)
+
+    def signal_rank_1(record):
+        if rank == 1 and record["step"] == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    from pathlib import Path
+
+    cfg = tiny_config(Path(idx_folder), Path(out_dir), **{"train.max_steps": 8, "train.log_every": 1,
+                                                           "train.checkpoint_every": 100})
+    result = train(cfg, progress=False, on_tick=signal_rank_1)
+    Path(results, f"rank{rank}.json").write_text(json.dumps({"step": result.step, "interrupted": result.interrupted}))
+
+
+@pytest.mark.slow
+def test_a_stop_reaching_one_process_stops_every_process_after_the_same_step(idx_folder, tmp_path):
+    """Before, each process read its own flag: rank 1 left for its checkpoint while rank 0 went on
+    into the next step's collectives, and the job hung (here: the timeout fails the test)."""
+    import json
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    context = mp.start_processes(_rank_that_stops_alone, args=(port, str(idx_folder), str(tmp_path / "run"), str(tmp_path)),
+                                 nprocs=2, join=False, start_method="spawn")
+    deadline = 120
+    import time
+
+    start = time.monotonic()
+    while not context.join(timeout=5):
+        if time.monotonic() - start > deadline:
+            for p in context.processes:
+                p.kill()
+            pytest.fail("the two processes did not finish: one stopped while the other waited in a collective call")
+    results = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert results[0] == results[1] == {"step": 2, "interrupted": True}
+    assert load_checkpoint(tmp_path / "run")["step"] == 2
