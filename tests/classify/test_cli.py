@@ -14,7 +14,8 @@ def test_classify_writes_the_table(tiny_run, idx_folder, tmp_path, capsys):
     out = tmp_path / "table"
     code = main(["classify", "--checkpoint", str(tiny_run), "--data", str(idx_folder), "--labels-per-class", "5",
                  "--draws", "2", "--methods", "dcgan,random,pixels,kmeans,cnn", "--kmeans-k", "16",
-                 "--kmeans-patches", "5000", "--cnn-steps", "20", "--c-grid", "0.001,0.1,10", "--out", str(out), "--device", "cpu"])
+                 "--kmeans-patches", "5000", "--cnn-steps", "20", "--c-grid", "0.001,0.1,10", "--out", str(out), "--device", "cpu",
+                 "--bn-images", "100"])
     assert code == 0
     table = json.loads((out / "table.json").read_text())
     rows = {row["method"]: row for row in table["rows"]}
@@ -26,6 +27,7 @@ def test_classify_writes_the_table(tiny_run, idx_folder, tmp_path, capsys):
     assert rows["pixels"]["accuracy"] > 0.5  # the synthetic classes are easy; chance is 0.1
     assert rows["dcgan"]["C"] in (0.001, 0.1, 10.0)
     assert table["meta"]["n_val"] == round(0.1 * 512) and table["meta"]["n_test"] == 128
+    assert table["meta"]["settings"]["bn_images"] == 100
     md = (out / "table.md").read_text()
     assert "DCGAN discriminator + L2-SVM" in md and "(5 per class, 2 draws)" in md
     assert "DCGAN discriminator + L2-SVM" in capsys.readouterr().out
@@ -41,6 +43,9 @@ def test_classify_default_out_and_errors(tiny_run, idx_folder, tmp_path, capsys)
     assert "unknown method" in capsys.readouterr().err
     assert main(["classify", "--checkpoint", str(tiny_run), "--data", str(idx_folder), "--methods", "pixels",
                  "--labels-per-class", "1000"]) == 2
+    assert main(["classify", "--checkpoint", str(tiny_run), "--data", str(idx_folder), "--methods", "pixels",
+                 "--bn-images", "-1"]) == 2
+    assert "--bn-images" in capsys.readouterr().err
 
 
 def test_transfer_to_an_rgb_folder_at_another_resolution(tiny_run, tmp_path):

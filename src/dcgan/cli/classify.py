@@ -32,6 +32,9 @@ def add_parser(sub):
     p.add_argument("--cnn-steps", type=int, default=1000, help="max training steps (batch 64) of the supervised CNN")
     p.add_argument("--cnn-draws", type=int, default=3, help="few-label draws for the CNN (the first of the same draws; "
                    "default 3, as each is a CNN training run)")
+    p.add_argument("--bn-images", type=int, default=0, help="training images D's BatchNorm population statistics "
+                   "are averaged over (default 0: all; a few thousand give the same statistics for a wide D at a "
+                   "fraction of the cost)")
     p.add_argument("--max-train", type=int, default=0, help="use a random subset of this many training images")
     p.add_argument("--max-test", type=int, default=0, help="use a random subset of this many test images")
     p.add_argument("--seed", type=int, default=0)
@@ -59,7 +62,7 @@ def run(args) -> int:
         labels_per_class=args.labels_per_class, draws=args.draws, full=not args.no_full, c_grid=grid,
         max_train=args.max_train, max_test=args.max_test, standardize=not args.no_standardize, solver=args.solver,
         kmeans_k=args.kmeans_k, kmeans_patches=args.kmeans_patches, cnn_max_steps=args.cnn_steps,
-        cnn_draws=args.cnn_draws, device=args.device, seed=args.seed,
+        cnn_draws=args.cnn_draws, bn_images=args.bn_images, device=args.device, seed=args.seed,
     )
     out = output_dir(args.checkpoint, CLASSIFY_DIR, out=args.out)
     rows, meta = run_classification(settings, out, log=lambda msg: print(msg, file=sys.stderr, flush=True))

@@ -103,6 +103,8 @@ def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
         raise DcganError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
     if s.labels_per_class < 0 or s.draws < 0:
         raise DcganError("--labels-per-class and --draws must be >= 0")
+    if s.bn_images < 0:
+        raise DcganError(f"--bn-images must be >= 0 (0: all training images), got {s.bn_images}")
     device = str(resolve_device(s.device))
     run = open_run(s.checkpoint, generator=False, discriminator=True)
     discriminator, cfg = run.discriminator, run.config
