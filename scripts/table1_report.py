@@ -41,16 +41,23 @@ def _row(name, source, accuracy, few=None, features=None, C=None, step=None, com
             "source": source, "command": command, "note": note}
 
 
-def classify_rows(table_path: Path, names: dict[str, str], command: str) -> list[dict]:
-    table = _load(table_path)
-    if table is None:
-        return [_row(label, str(table_path), None, command=command, note="not run") for label in names.values()]
+def classify_rows(table_paths, names: dict[str, str], command: str) -> list[dict]:
+    """Rows of ``names``' methods from one or several ``dcgan classify`` table.json files."""
+    table_paths = [table_paths] if isinstance(table_paths, Path) else list(table_paths)
+    found = {}
+    for table_path in table_paths:
+        table = _load(table_path)
+        for r in (table or {}).get("rows", []):
+            found[r["method"]] = (r, table, table_path)
     rows = []
-    for r in table["rows"]:
-        if r["method"] in names:
-            few = (r["few_label_mean"], r["few_label_std"]) if r.get("few_label") else None
-            rows.append(_row(names[r["method"]], str(table_path.relative_to(ROOT)), r["accuracy"], few,
-                             r["feature_dim"], r["C"], table["meta"].get("step"), command))
+    for method, label in names.items():
+        if method not in found:
+            rows.append(_row(label, "", None, command=command, note="not run"))
+            continue
+        r, table, table_path = found[method]
+        few = (r["few_label_mean"], r["few_label_std"]) if r.get("few_label") else None
+        rows.append(_row(label, str(table_path.relative_to(ROOT)), r["accuracy"], few,
+                         r["feature_dim"], r["C"], table["meta"].get("step"), command))
     return rows
 
 
@@ -137,7 +144,7 @@ def main(argv=None) -> None:
     parser.add_argument("--figure", default=str(ROOT / "docs" / "img" / "table1_progress.png"))
     args = parser.parse_args(argv)
     results, run = Path(args.results), Path(args.run)
-    rows = classify_rows(results / "table1_d" / "table.json", {
+    rows = classify_rows(sorted((results / "table1_d").glob("*/table.json")), {
         "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet + L2-SVM",
         "random": "Table 1 D with random weights + L2-SVM",
         "pixels": "Raw pixels + L2-SVM",
