@@ -110,3 +110,17 @@ def browser():
         b = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, timeout=60_000)
         yield b
         b.close()
+
+
+SLOW_TESTS = Path(__file__).with_name("slow_tests.txt")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The fast tier (``pytest -m "not slow"``): tests listed in slow_tests.txt (measured; refresh
+    with scripts/slow_tests.py) are marked slow, as are those marked in code."""
+    if not SLOW_TESTS.is_file():
+        return
+    slow = {line.strip() for line in SLOW_TESTS.read_text().splitlines() if line.strip() and not line.startswith("#")}
+    for item in items:
+        if item.nodeid.split("[")[0] in slow:
+            item.add_marker(pytest.mark.slow)

@@ -20,6 +20,7 @@ package of a lower layer, never one of the same or a higher layer:
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,7 @@ def imports(path: Path) -> list[tuple[str, bool, int]]:
     return found
 
 
+@functools.cache
 def graph() -> dict[str, list[tuple[str, bool, int]]]:
     return {module_name(p): imports(p) for p in sorted((SRC / "dcgan").rglob("*.py"))}
 
