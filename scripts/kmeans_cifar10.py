@@ -87,7 +87,7 @@ def write_table(out: Path) -> None:
     rows = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
     lines = ["| variant | centroids | patches | K-means iterations | extra JPEG | added error (/255) | "
              "accuracy | published | C | seconds |", "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in sorted(rows, key=lambda r: (r["centroids"], r["jpeg_quality"] or 101, r["patches"]), reverse=False):
+    for r in sorted(rows, key=lambda r: (r["centroids"], r["added_mae_255"], r["patches"])):
         pub = f"{100 * r['published']:.1f}%" if r["published"] else "—"
         extra = f"q{r['jpeg_quality']}" if r["jpeg_quality"] else "none"
         lines.append(f"| {r['variant']} | {r['centroids']} | {r['patches']:,} | {r['iterations']} | {extra} | "

@@ -73,15 +73,20 @@ def kmeans_rows(folder: Path) -> list[dict]:
 
 
 def curve(results: Path) -> list[dict]:
-    points = []
-    for path in sorted((results / "curve").glob("step_*/table.json")):
+    """400-per-class accuracy of D against step: snapshots (curve/), the latest checkpoint
+    (few_label_step*/), and step 0 from the random-D row (the seeded initial D of the same run)."""
+    points = {}
+    paths = sorted((results / "curve").glob("step_*/table.json")) + sorted(results.glob("few_label_step*/table.json"))
+    for path in paths:
         table = _load(path)
-        row = next(r for r in table["rows"] if r["method"] == "dcgan")
-        points.append({"step": table["meta"]["step"], "few_label_mean": row["few_label_mean"],
-                       "few_label_std": row["few_label_std"], "draws": len(row["few_label"]),
-                       "n_train": table["meta"]["n_train"], "n_test": table["meta"]["n_test"],
-                       "source": str(path.relative_to(ROOT))})
-    return sorted(points, key=lambda p: p["step"])
+        for r in table["rows"]:
+            if r["method"] not in ("dcgan", "random") or not r.get("few_label"):
+                continue
+            step = table["meta"]["step"] if r["method"] == "dcgan" else 0
+            points[step] = {"step": step, "few_label_mean": r["few_label_mean"], "few_label_std": r["few_label_std"],
+                            "draws": len(r["few_label"]), "n_train": table["meta"]["n_train"],
+                            "n_test": table["meta"]["n_test"], "source": str(path.relative_to(ROOT))}
+    return [points[k] for k in sorted(points)]
 
 
 def figure(points: list[dict], run: Path, out: Path) -> bool:
@@ -144,7 +149,8 @@ def main(argv=None) -> None:
     parser.add_argument("--figure", default=str(ROOT / "docs" / "img" / "table1_progress.png"))
     args = parser.parse_args(argv)
     results, run = Path(args.results), Path(args.run)
-    rows = classify_rows(sorted((results / "table1_d").glob("*/table.json")), {
+    tables = sorted((results / "table1_d").glob("*/table.json")) + sorted(results.glob("few_label_step*/table.json"))
+    rows = classify_rows(tables, {
         "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet + L2-SVM",
         "random": "Table 1 D with random weights + L2-SVM",
         "pixels": "Raw pixels + L2-SVM",

@@ -46,6 +46,9 @@ def test_classify_default_out_and_errors(tiny_run, idx_folder, tmp_path, capsys)
     assert main(["classify", "--checkpoint", str(tiny_run), "--data", str(idx_folder), "--methods", "pixels",
                  "--bn-images", "-1"]) == 2
     assert "--bn-images" in capsys.readouterr().err
+    assert main(["classify", "--checkpoint", str(tiny_run), "--data", str(idx_folder), "--methods", "kmeans",
+                 "--kmeans-iterations", "0"]) == 2
+    assert "--kmeans-iterations" in capsys.readouterr().err
 
 
 def test_transfer_to_an_rgb_folder_at_another_resolution(tiny_run, tmp_path):

@@ -58,7 +58,8 @@ class ClassifySettings:
     solver: str = "lbfgs"
     bn_images: int = 0  # images for the BatchNorm population statistics (0: all training images)
     kmeans_k: int = 1600
-    kmeans_patches: int = 100_000
+    kmeans_patches: int = 400_000  # Coates & Ng's kmeans_demo.m: 400,000 patches, 50 iterations
+    kmeans_iterations: int = 50
     cnn_max_steps: int = 1000
     cnn_draws: int = 3  # the CNN trains once per draw (minutes each on a CPU): the first draws only
     batch_size: int = 256
@@ -91,7 +92,8 @@ def _transformer(method: str, s: ClassifySettings, discriminator, model_cfg, dev
     if method == "pixels":
         return PixelFeatures()
     if method == "kmeans":
-        return KMeansFeatures(n_centroids=s.kmeans_k, n_patches=s.kmeans_patches, seed=s.seed)
+        return KMeansFeatures(n_centroids=s.kmeans_k, n_patches=s.kmeans_patches, iterations=s.kmeans_iterations,
+                              seed=s.seed)
     raise DcganError(f"unknown method '{method}'")
 
 
@@ -103,6 +105,8 @@ def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
         raise DcganError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
     if s.labels_per_class < 0 or s.draws < 0:
         raise DcganError("--labels-per-class and --draws must be >= 0")
+    if s.kmeans_iterations < 1:
+        raise DcganError(f"--kmeans-iterations must be >= 1, got {s.kmeans_iterations}")
     if s.bn_images < 0:
         raise DcganError(f"--bn-images must be >= 0 (0: all training images), got {s.bn_images}")
     device = str(resolve_device(s.device))

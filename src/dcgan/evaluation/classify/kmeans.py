@@ -86,7 +86,7 @@ def quadrant_sum(maps: torch.Tensor) -> torch.Tensor:
 class KMeansFeatures(TransformerMixin, BaseEstimator):
     """uint8 images (N, C, H, W) -> float32 (N, 4K) triangle-K-means features, quadrant-pooled."""
 
-    def __init__(self, n_centroids: int = 1600, rf: int = 6, n_patches: int = 100_000, iterations: int = 10,
+    def __init__(self, n_centroids: int = 1600, rf: int = 6, n_patches: int = 400_000, iterations: int = 50,
                  batch_size: int = 64, seed: int = 0):
         self.n_centroids = n_centroids
         self.rf = rf
