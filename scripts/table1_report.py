@@ -161,7 +161,7 @@ def main(argv=None) -> None:
     rows += classify_rows(ROOT / "results" / "classify_cifar10" / "table.json", {
         "dcgan": "4x4 DCGAN D (7,168 features) trained on CIFAR-10 + L2-SVM",
         "random": "4x4 DCGAN D with random weights + L2-SVM",
-        "kmeans": "1-layer K-means, K=1600, 100,000 patches, 10 iterations (dcgan classify default)",
+        "kmeans": "1-layer K-means, K=1600, 100,000 patches, 10 iterations (the old dcgan classify default)",
     }, "dcgan classify --checkpoint runs/cifar10 --data cifar10 --draws 5")
     rows += [_row(name, "../shared/PAPER.md (published)", acc, few, feats) for name, acc, few, feats in PUBLISHED]
     points = curve(results)
