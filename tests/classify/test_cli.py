@@ -6,6 +6,7 @@ import json
 import shutil
 
 import numpy as np
+import pytest
 
 from dcgan.cli import main
 
@@ -72,3 +73,27 @@ def test_transfer_to_an_rgb_folder_at_another_resolution(tiny_run, tmp_path):
     assert (meta["resolution"], meta["channels"], meta["n_train"], meta["n_test"]) == (16, 1, 180, 60)
     assert rows[0].feature_dim == (8 + 16) * 16 and rows[1].feature_dim == 16 * 16
     assert all(0 <= row.accuracy <= 1 for row in rows)
+
+
+def test_a_feature_cache_skips_the_second_extraction_and_gives_the_same_table(tiny_run, idx_folder, tmp_path,
+                                                                             monkeypatch):
+    from dcgan.evaluation.classify import experiment
+
+    cache = tmp_path / "features"
+    args = ["classify", "--checkpoint", str(tiny_run), "--data", str(idx_folder), "--methods", "dcgan,pixels",
+            "--labels-per-class", "5", "--draws", "2", "--c-grid", "0.01,1", "--device", "cpu", "--bn-images", "100",
+            "--feature-cache", str(cache)]
+    assert main(args + ["--out", str(tmp_path / "first")]) == 0
+    assert len(list(cache.glob("*.json"))) == 2 and not list(cache.glob("*.partial"))
+
+    def no_extraction(*_args, **_kwargs):
+        raise AssertionError("features were extracted again")
+
+    monkeypatch.setattr(experiment, "_transformer", no_extraction)
+    assert main(args + ["--out", str(tmp_path / "second")]) == 0
+    first, second = (json.loads((tmp_path / name / "table.json").read_text())["rows"] for name in ("first", "second"))
+    assert [r["accuracy"] for r in first] == [r["accuracy"] for r in second]
+    assert [r["few_label"] for r in first] == [r["few_label"] for r in second]
+    # Another setting the features depend on is another entry: extracted, not served stale.
+    with pytest.raises(AssertionError, match="extracted again"):
+        main(args[:-2] + ["--bn-images", "50", "--feature-cache", str(cache), "--out", str(tmp_path / "third")])

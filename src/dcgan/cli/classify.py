@@ -40,6 +40,8 @@ def add_parser(sub):
                    "fraction of the cost)")
     p.add_argument("--max-train", type=int, default=0, help="use a random subset of this many training images")
     p.add_argument("--max-test", type=int, default=0, help="use a random subset of this many test images")
+    p.add_argument("--feature-cache", default="", metavar="DIR", help="keep extracted features in DIR and reuse "
+                   "them when the checkpoint, data and settings are the same (a stopped run resumes after extraction)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--out", help="output folder (default RUN_DIR/classify for a run directory, "
@@ -67,6 +69,7 @@ def run(args) -> int:
         kmeans_k=args.kmeans_k, kmeans_patches=args.kmeans_patches, kmeans_iterations=args.kmeans_iterations,
         cnn_max_steps=args.cnn_steps,
         cnn_draws=args.cnn_draws, bn_images=args.bn_images, device=args.device, seed=args.seed,
+        feature_cache=args.feature_cache,
     )
     out = output_dir(args.checkpoint, CLASSIFY_DIR, out=args.out)
     rows, meta = run_classification(settings, out, log=lambda msg: print(msg, file=sys.stderr, flush=True))

@@ -20,10 +20,12 @@ import torch
 
 from dcgan import DcganError
 from dcgan.core.device import resolve_device
+from dcgan.core.layout import checkpoint_file
 from dcgan.core.run import open_run
 from dcgan.data import open_dataset
 from dcgan.data.materialise import materialise
 from dcgan.evaluation.classify.baselines import PixelFeatures, random_discriminator
+from dcgan.evaluation.classify.cache import FeatureCache, file_digest
 from dcgan.evaluation.classify.cnn import SupervisedCNN, cnn_protocol
 from dcgan.evaluation.classify.features import DiscriminatorFeatures
 from dcgan.evaluation.classify.kmeans import KMeansFeatures
@@ -65,6 +67,7 @@ class ClassifySettings:
     batch_size: int = 256
     device: str = "auto"
     seed: int = 0
+    feature_cache: str = ""  # a folder: extracted features are kept there and reused (cache.py)
 
 
 def load_labelled(name: str, split: str, resolution: int, channels: int, path: str = "") -> tuple[torch.Tensor, np.ndarray]:
@@ -97,6 +100,32 @@ def _transformer(method: str, s: ClassifySettings, discriminator, model_cfg, dev
     raise DcganError(f"unknown method '{method}'")
 
 
+# What the features of each method depend on, beyond the checkpoint, the data and the row order.
+_FEATURE_SETTINGS = {
+    "dcgan": ("bn_images", "seed"),
+    "random": ("bn_images", "seed"),
+    "pixels": (),
+    "kmeans": ("kmeans_k", "kmeans_patches", "kmeans_iterations", "seed"),
+}
+
+
+def _features(method: str, s: ClassifySettings, discriminator, model_cfg, device: str, images, test_images,
+              description: dict[str, Any], cache: FeatureCache | None, log) -> tuple[np.ndarray, np.ndarray, float]:
+    """(train features, test features, extraction seconds): from the cache when it has them."""
+    description = dict(description, method=method, **{k: getattr(s, k) for k in _FEATURE_SETTINGS[method]})
+    if cache is not None and (hit := cache.load(description)) is not None:
+        X, X_test, info = hit
+        log(f"{method}: features from the cache {cache.folder} (extracted in {info['extract_seconds']:.1f}s)")
+        return X, X_test, float(info["extract_seconds"])
+    start = time.perf_counter()
+    transformer = _transformer(method, s, discriminator, model_cfg, device).fit(images)
+    X, X_test = transformer.transform(images), transformer.transform(test_images)
+    seconds = time.perf_counter() - start
+    if cache is not None:
+        log(f"{method}: features kept in {cache.save(description, X, X_test, extract_seconds=seconds)}")
+    return X, X_test, seconds
+
+
 def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
                        log: Callable[[str], None] = lambda _msg: None) -> tuple[list[Row], dict[str, Any]]:
     """Run every method of ``s.methods``; write table.md/table.json into ``out_dir`` when given."""
@@ -126,6 +155,11 @@ def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items()},
     }
 
+    cache = FeatureCache(s.feature_cache) if s.feature_cache else None
+    described = {"checkpoint_sha256": file_digest(checkpoint_file(s.checkpoint)) if cache is not None else "",
+                 **{k: getattr(s, k) for k in ("data", "data_path", "max_train", "max_test", "val_fraction", "val_max")},
+                 "resolution": res, "channels": ch, "rows_seed": s.seed}
+
     def make_svm():
         return LinearSVM(standardize=s.standardize, solver=s.solver, device=device, warm_start=True)
 
@@ -140,13 +174,12 @@ def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
             cnn_few = dict(few, draws=min(s.draws, s.cnn_draws))
             result = cnn_protocol(images, labels, test_images, test_labels, n_val, make_cnn, **cnn_few)
         else:
-            start = time.perf_counter()
-            transformer = _transformer(method, s, discriminator, cfg.model, device).fit(images)
-            X, X_test = transformer.transform(images), transformer.transform(test_images)
-            row.extract_seconds, row.feature_dim = time.perf_counter() - start, X.shape[1]
+            X, X_test, row.extract_seconds = _features(method, s, discriminator, cfg.model, device, images,
+                                                       test_images, described, cache, log)
+            row.feature_dim = X.shape[1]
             log(f"{method}: {X.shape[1]} features in {row.extract_seconds:.1f}s")
             result = svm_protocol(X, labels, X_test, test_labels, n_val, make_svm, grid=s.c_grid, **few)
-            del X, X_test, transformer
+            del X, X_test
             gc.collect()
         row.accuracy, row.C, row.classifier_seconds = result.accuracy, result.C, result.seconds
         row.few_label, row.few_label_C = result.few_label, result.few_label_C

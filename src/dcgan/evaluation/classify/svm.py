@@ -36,10 +36,13 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 SOLVERS = ("lbfgs", "liblinear")
+PRECONDITIONERS = (True, False, "auto", "cholesky", "lowrank")
 # ``precondition="auto"`` uses the Gram-Cholesky preconditioner up to this many features. Its cost
 # is a D x D Gram matrix and a float64 Cholesky per fit (~D^3 / 3): seconds at the 7,168 features
-# of a 4x4 DCGAN, minutes per C value at the Table 1 model's 28,672 (several per C search), where
-# the strongly regularised fits the validation split picks converge without it.
+# of a 4x4 DCGAN, minutes per C value at the Table 1 model's 28,672 (several per C search). Above
+# it "auto" takes the low-rank preconditioner: the top ``precondition_rank`` eigenvectors of the
+# same second-moment matrix by randomized SVD (``torch.svd_lowrank`` of the sampled rows), once
+# per prepared matrix, then each pass costs two (D, rank) x (rank, K) products more.
 PRECONDITION_MAX_DIM = 12_288
 
 
@@ -107,6 +110,7 @@ class PreparedFeatures:
             self.mean = torch.zeros(self.X.shape[1], device=self.X.device)
             self.std = torch.ones(self.X.shape[1], device=self.X.device)
         self._grams: dict[int, torch.Tensor] = {}
+        self._spectra: dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]] = {}
         self._version = self.X._version
 
     @property
@@ -135,6 +139,23 @@ class PreparedFeatures:
             self._grams[precondition_rows] = (Z.T @ Z).double() / Z.shape[0]
         return self._grams[precondition_rows]
 
+    def spectrum(self, precondition_rows: int, rank: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Top ``rank`` eigenpairs of the matrix ``gram`` describes, without forming it: (D+1, r)
+        orthonormal vectors and their r eigenvalues (descending), by randomized SVD of the sampled
+        standardised rows (with the bias column); seeded, so a prepared matrix always gives the same."""
+        key = (precondition_rows, rank)
+        if key not in self._spectra:
+            X = self.X
+            step = max(1, X.shape[0] // precondition_rows) if precondition_rows else 1
+            Z = (X[::step] - self.mean) / self.std
+            Z = torch.cat([Z, torch.ones(Z.shape[0], 1, device=X.device)], dim=1)
+            rank = min(rank, *Z.shape)
+            with torch.random.fork_rng(devices=[X.device] if X.device.type == "cuda" else []):
+                torch.manual_seed(0)
+                _, singular, vectors = torch.svd_lowrank(Z, q=rank, niter=2)
+            self._spectra[key] = (vectors.contiguous(), singular.double().pow(2) / Z.shape[0])
+        return self._spectra[key]
+
 
 def _same_device(asked: torch.device, actual: torch.device) -> bool:
     return asked.type == actual.type and (asked.index is None or asked.index == actual.index)
@@ -145,7 +166,7 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
 
     def __init__(self, C: float = 1.0, standardize: bool = True, solver: str = "lbfgs", tol: float = 1e-4,
                  max_iter: int = 1000, device: str = "cpu", warm_start: bool = False, precondition: bool | str = "auto",
-                 precondition_rows: int = 8192):
+                 precondition_rows: int = 8192, precondition_rank: int = 256):
         self.C = C
         self.standardize = standardize
         self.solver = solver
@@ -155,6 +176,7 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.precondition = precondition
         self.precondition_rows = precondition_rows
+        self.precondition_rank = precondition_rank
 
     def prepare(self, X) -> PreparedFeatures:
         """``X`` with its statistics for this estimator's ``standardize`` and ``device``, for many
@@ -168,8 +190,8 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
             raise ValueError(f"solver='{self.solver}': use one of {SOLVERS}")
         if self.C <= 0:
             raise ValueError(f"C must be positive, got {self.C}")
-        if self.precondition not in (True, False, "auto"):
-            raise ValueError(f"precondition={self.precondition!r}: use True, False or 'auto'")
+        if self.precondition not in PRECONDITIONERS:
+            raise ValueError(f"precondition={self.precondition!r}: use one of {PRECONDITIONERS}")
         y = np.asarray(y)
         classes = np.unique(y)
         if len(classes) < 2:
@@ -191,8 +213,7 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         if self.solver == "liblinear":
             v, c = self._fit_liblinear(Xt, y, mean, std)
         else:
-            v, c = self._fit_lbfgs(Xt, targets, mean, std, *previous,
-                                   gram=lambda: prepared.gram(self.precondition_rows))
+            v, c = self._fit_lbfgs(Xt, targets, mean, std, *previous, prepared=prepared)
         self.classes_ = classes
         self._v, self._c = v, c  # standardised-space solution (for warm starts)
         coef = (v / std.unsqueeze(1)).T  # (K, D) in the original feature space
@@ -202,8 +223,15 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = Xt.shape[1]
         return self
 
-    def _fit_lbfgs(self, X, targets, mean, std, v0=None, c0=None, *, gram):
-        """``gram()``: the Gram matrix of the standardised X (``PreparedFeatures.gram``), asked for only when preconditioning."""
+    def preconditioner(self, n_features: int) -> str:
+        """Which preconditioner a fit with ``n_features`` columns uses: "cholesky", "lowrank" or "none"."""
+        if self.precondition in (True, "cholesky"):
+            return "cholesky"
+        if self.precondition == "auto":
+            return "cholesky" if n_features <= PRECONDITION_MAX_DIM else "lowrank"
+        return "lowrank" if self.precondition == "lowrank" else "none"
+
+    def _fit_lbfgs(self, X, targets, mean, std, v0=None, c0=None, *, prepared: PreparedFeatures):
         n, d, k = X.shape[0], X.shape[1], targets.shape[1]
         theta0 = torch.zeros(d + 1, k, device=X.device)  # rows: weights (standardised space), then bias
         if v0 is not None:
@@ -216,21 +244,40 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
 
         # The objective divided by C * N: same minimiser, gradients of order one for any C and N.
         reg = 0.5 / (self.C * n)
-        if self.precondition is True or (self.precondition == "auto" and d <= PRECONDITION_MAX_DIM):
-            # Change of variables theta = L^-T u with L L^T ~ the Hessian, I / (C N) + 2 rho E[z z^T]
-            # (rho: fraction of margin violators at the start), so L-BFGS sees a well-conditioned
-            # problem: tens of passes over the data instead of hundreds, whatever C.
+        # Change of variables theta = P u with P^-2 ~ the Hessian, I / (C N) + 2 rho E[z z^T] (rho:
+        # fraction of margin violators at the start), so L-BFGS sees a well-conditioned problem:
+        # tens of passes over the data instead of hundreds, whatever C.
+        kind = self.preconditioner(d)
+        self.preconditioner_ = kind
+        with torch.no_grad():
+            rho = max(float((targets * scores_of(theta0) < 1).float().mean()) if v0 is not None else 1.0, 0.05)
+        if kind == "cholesky":  # P = L^-T with L L^T the Hessian estimate
             with torch.no_grad():
-                rho = float((targets * scores_of(theta0) < 1).float().mean()) if v0 is not None else 1.0
-                hessian = 2 * max(rho, 0.05) * gram()
+                hessian = 2 * rho * prepared.gram(self.precondition_rows)
                 hessian.diagonal().add_(2 * reg)
                 upper = torch.linalg.cholesky(hessian).T.float().contiguous()  # L^T
                 u0 = upper @ theta0
-        else:
-            upper, u0 = None, theta0
 
-        def theta_of(u):
-            return torch.linalg.solve_triangular(upper, u, upper=True) if upper is not None else u
+            def theta_of(u):
+                return torch.linalg.solve_triangular(upper, u, upper=True)
+        elif kind == "lowrank":
+            # Hessian estimate H = V diag(a) V^T + b (I - V V^T): its top eigenpairs (a) exactly,
+            # every other direction at the smallest eigenvalue found (b); P = H^-1/2 in closed form.
+            vectors, values = prepared.spectrum(self.precondition_rows, self.precondition_rank)
+            a = 2 * rho * values + 2 * reg
+            b = 2 * rho * float(values[-1]) + 2 * reg
+            shrink = (a.rsqrt() - b**-0.5).float().unsqueeze(1)  # P = V diag(shrink) V^T + b^-1/2 I
+            grow = (a.sqrt() - b**0.5).float().unsqueeze(1)  # P^-1, the same way
+            with torch.no_grad():
+                u0 = vectors @ (grow * (vectors.T @ theta0)) + b**0.5 * theta0
+
+            def theta_of(u):
+                return vectors @ (shrink * (vectors.T @ u)) + b**-0.5 * u
+        else:
+            u0 = theta0
+
+            def theta_of(u):
+                return u
         u = u0.clone().requires_grad_(True)
         optimizer = torch.optim.LBFGS([u], lr=1, max_iter=self.max_iter, history_size=20,
                                       tolerance_grad=self.tol, tolerance_change=1e-12,
