@@ -11,7 +11,8 @@
 # $RUN/snapshots/step_NNNNNN.pt with that moment's fixed-noise samples (step_NNNNNN.png). It stops
 # after $TARGET_STEPS generator steps or once the clock passes $DEADLINE (unix seconds), whichever
 # comes first; a stopped run continues from its last chunk with the same command.
-# THREADS sets torch's CPU threads (OMP_NUM_THREADS): 1 leaves the other core of a 2-core machine
+# Extracted features are kept in $RUN/features (classify --feature-cache), so a stopped curve or
+# table run starts again at its SVM fits. THREADS sets torch's CPU threads (OMP_NUM_THREADS): 1 leaves the other core of a 2-core machine
 # to other work without the two fighting over it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,7 +77,7 @@ curve() {  # D's CIFAR-10 accuracy (400 per class, $DRAWS draws) against trainin
     [[ -f "$out/table.json" ]] && continue
     $DCGAN classify --checkpoint "$snap" --data "$CIFAR" --methods dcgan --no-full --bn-images "${BN_IMAGES:-5000}" \
         --labels-per-class 400 --draws "$DRAWS" --max-train "${CURVE_TRAIN:-10000}" --max-test "${CURVE_TEST:-5000}" \
-        --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --out "$out"
+        --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --feature-cache "$RUN/features" --out "$out"
   done
 }
 
@@ -86,7 +87,8 @@ table() {  # the full §5 protocol on the latest checkpoint, with the baselines 
   for method in ${METHODS:-dcgan pixels random}; do
     [[ -f "$RESULTS/table1_d/$method/table.json" ]] && continue
     $DCGAN classify --checkpoint "$RUN" --data "$CIFAR" --methods "$method" --bn-images "${BN_IMAGES:-5000}" \
-        --labels-per-class 400 --draws "$DRAWS" --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --out "$RESULTS/table1_d/$method"
+        --labels-per-class 400 --draws "$DRAWS" --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --feature-cache "$RUN/features" \
+        --out "$RESULTS/table1_d/$method"
   done
 }
 
