@@ -152,3 +152,14 @@ def test_auto_takes_the_lowrank_preconditioner_past_the_cholesky_size(monkeypatc
     monkeypatch.setattr(svm, "PRECONDITION_MAX_DIM", 50)
     assert LinearSVM(C=0.01).fit(x, y).preconditioner_ == "lowrank"
     assert LinearSVM(C=0.01).fit(x[:, :50], y).preconditioner_ == "cholesky"
+
+
+def test_the_fixed_rows_product_has_the_gradient_of_a_matrix_product():
+    import torch
+
+    from dcgan.evaluation.classify.svm import _FixedRowsProduct
+
+    X = torch.randn(7, 5, dtype=torch.float64)
+    w = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda w: _FixedRowsProduct.apply(X, w), (w,))
+    torch.testing.assert_close(_FixedRowsProduct.apply(X, w), X @ w)

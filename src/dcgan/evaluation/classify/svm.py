@@ -86,6 +86,25 @@ def primal_objective(X, targets, coef, intercept, C: float, mean=None, std=None)
     return float(0.5 * (v.pow(2).sum() + c.pow(2).sum()) + C * hinge.pow(2).sum())
 
 
+class _FixedRowsProduct(torch.autograd.Function):
+    """``X @ w`` for a fixed (N, D) matrix ``X`` and a narrow (D, K) ``w``, differentiable in ``w`` only.
+
+    Written out because autograd's own backward of ``X @ w`` is ``X.T @ grad``, a product with the
+    transposed view of ``X`` that runs ~8x slower on a CPU than the same numbers computed as
+    ``(grad.T @ X).T`` (measured at 10,000 x 28,672, K = 10, one thread: 7.8 s vs 0.4 s); the
+    forward is taken the same way round ((w.T @ X.T).T: 0.46 s vs 0.78 s). Both read ``X`` row by row."""
+
+    @staticmethod
+    def forward(ctx, X, w):
+        ctx.save_for_backward(X)
+        return (w.T @ X.T).T
+
+    @staticmethod
+    def backward(ctx, grad):
+        (X,) = ctx.saved_tensors
+        return None, (grad.T @ X).T
+
+
 def _as_float_tensor(X, device) -> torch.Tensor:
     return torch.as_tensor(np.asarray(X, dtype=np.float32) if not torch.is_tensor(X) else X).float().to(device)
 
@@ -240,7 +259,7 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
 
         def scores_of(theta):
             w = theta[:-1] * inv_std.unsqueeze(1)
-            return X @ w + (theta[-1] - mean @ w)
+            return _FixedRowsProduct.apply(X, w) + (theta[-1] - mean @ w)
 
         # The objective divided by C * N: same minimiser, gradients of order one for any C and N.
         reg = 0.5 / (self.C * n)
