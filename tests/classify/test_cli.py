@@ -97,3 +97,21 @@ def test_a_feature_cache_skips_the_second_extraction_and_gives_the_same_table(ti
     # Another setting the features depend on is another entry: extracted, not served stale.
     with pytest.raises(AssertionError, match="extracted again"):
         main(args[:-2] + ["--bn-images", "50", "--feature-cache", str(cache), "--out", str(tmp_path / "third")])
+
+
+def test_the_cache_tells_trained_weights_apart_but_keeps_random_d_across_checkpoints(tiny_run, idx_folder, tmp_path):
+    import torch
+
+    ckpt = tmp_path / "later.pt"
+    state = torch.load(tiny_run / "checkpoints" / "latest.pt", map_location="cpu", weights_only=True)
+    for tensor in state["discriminator"].values():
+        if tensor.is_floating_point():
+            tensor.add_(0.01)  # what more training does to the file
+    torch.save(state, ckpt)
+    cache = tmp_path / "features"
+    for checkpoint in (tiny_run, ckpt):
+        assert main(["classify", "--checkpoint", str(checkpoint), "--data", str(idx_folder), "--methods", "dcgan,random",
+                     "--labels-per-class", "0", "--c-grid", "0.01", "--device", "cpu", "--bn-images", "100",
+                     "--feature-cache", str(cache), "--out", str(tmp_path / "out")]) == 0
+    descriptions = [json.loads(p.read_text())["description"] for p in cache.glob("*.json")]
+    assert sorted(d["method"] for d in descriptions) == ["dcgan", "dcgan", "random"]

@@ -112,7 +112,13 @@ _FEATURE_SETTINGS = {
 def _features(method: str, s: ClassifySettings, discriminator, model_cfg, device: str, images, test_images,
               description: dict[str, Any], cache: FeatureCache | None, log) -> tuple[np.ndarray, np.ndarray, float]:
     """(train features, test features, extraction seconds): from the cache when it has them."""
-    description = dict(description, method=method, **{k: getattr(s, k) for k in _FEATURE_SETTINGS[method]})
+    if cache is not None:
+        description = dict(description, method=method, **{k: getattr(s, k) for k in _FEATURE_SETTINGS[method]})
+        if method == "dcgan":  # the trained weights; the others depend on the checkpoint's geometry (and
+            # random D on its architecture) only, so they stay cached while training goes on
+            description["checkpoint_sha256"] = file_digest(checkpoint_file(s.checkpoint))
+        elif method == "random":
+            description["model"] = asdict(model_cfg)
     if cache is not None and (hit := cache.load(description)) is not None:
         X, X_test, info = hit
         log(f"{method}: features from the cache {cache.folder} (extracted in {info['extract_seconds']:.1f}s)")
@@ -156,8 +162,7 @@ def run_classification(s: ClassifySettings, out_dir: str | Path | None = None,
     }
 
     cache = FeatureCache(s.feature_cache) if s.feature_cache else None
-    described = {"checkpoint_sha256": file_digest(checkpoint_file(s.checkpoint)) if cache is not None else "",
-                 **{k: getattr(s, k) for k in ("data", "data_path", "max_train", "max_test", "val_fraction", "val_max")},
+    described = {**{k: getattr(s, k) for k in ("data", "data_path", "max_train", "max_test", "val_fraction", "val_max")},
                  "resolution": res, "channels": ch, "rows_seed": s.seed}
 
     def make_svm():
