@@ -94,6 +94,9 @@ def figure(points: list[dict], run: Path, out: Path) -> bool:
     if not points and not snaps:
         return False
     steps = sorted(snaps)
+    if len(steps) > 6:  # the curve's steps and the last, at most six panels
+        measured = [p["step"] for p in points if p["step"] in snaps]
+        steps = sorted(set(measured[-5:]) | {steps[-1]}) if measured else steps[:: -(-len(steps) // 6)]
     fig = plt.figure(figsize=(3.2 * max(2, len(steps)), 6.4))
     grid = fig.add_gridspec(2, max(1, len(steps)))
     for i, step in enumerate(steps):
