@@ -12,8 +12,8 @@
 # after $TARGET_STEPS generator steps or once the clock passes $DEADLINE (unix seconds), whichever
 # comes first; a stopped run continues from its last chunk with the same command.
 # Extracted features are kept in $RUN/features (classify --feature-cache), so a stopped curve or
-# table run starts again at its SVM fits. THREADS sets torch's CPU threads (OMP_NUM_THREADS): 1 leaves the other core of a 2-core machine
-# to other work without the two fighting over it.
+# table run starts again at its SVM fits. THREADS sets torch's CPU threads (OMP_NUM_THREADS): 1
+# leaves the other core of a 2-core machine to other work without the two fighting over it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DCGAN=${DCGAN:-.venv/bin/dcgan}

@@ -74,7 +74,7 @@ def kmeans_rows(folder: Path) -> list[dict]:
 
 def curve(results: Path) -> list[dict]:
     """400-per-class accuracy of D against step: snapshots (curve/), the latest checkpoint
-    (few_label_step*/), and step 0 from the random-D row (the seeded initial D of the same run)."""
+    (few_label_step*/), and step 0 where one of those tables also holds a random-D row."""
     points = {}
     paths = sorted((results / "curve").glob("step_*/table.json")) + sorted(results.glob("few_label_step*/table.json"))
     for path in paths:

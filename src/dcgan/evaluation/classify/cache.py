@@ -2,9 +2,10 @@
 on the same features) does not pay for the extraction again.
 
 At the Table 1 model's size this is the expensive part: 60,000 CIFAR-10 images through a
-128-128-256-256-512-512 discriminator take ~25 minutes on one CPU core, while the float32 matrix
-they give (6.9 GB) loads in seconds. An entry is named by a hash of everything the features depend
-on (the checkpoint file's bytes, the method and its settings, the data, the subset and row order),
+128-128-256-256-512-512 discriminator take 8-24 minutes on one CPU core, while the float32 matrix
+they give (6.9 GB) loads in seconds. An entry is named by a hash of a description of everything
+the features depend on (the caller's: for a trained D its checkpoint file's bytes, the method and
+its settings, the data, the subset and row order),
 and written file by file under temporary names, its JSON description last: an entry without one is
 incomplete and never read.
 """
@@ -18,15 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-
-def file_digest(path: str | Path, chunk: int = 1 << 22) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def entry_key(description: dict[str, Any]) -> str:

@@ -25,13 +25,14 @@ from dcgan.core.run import open_run
 from dcgan.data import open_dataset
 from dcgan.data.materialise import materialise
 from dcgan.evaluation.classify.baselines import PixelFeatures, random_discriminator
-from dcgan.evaluation.classify.cache import FeatureCache, file_digest
+from dcgan.evaluation.classify.cache import FeatureCache
 from dcgan.evaluation.classify.cnn import SupervisedCNN, cnn_protocol
 from dcgan.evaluation.classify.features import DiscriminatorFeatures
 from dcgan.evaluation.classify.kmeans import KMeansFeatures
 from dcgan.evaluation.classify.protocol import DEFAULT_C_GRID, order_for_validation, svm_protocol
 from dcgan.evaluation.classify.svm import LinearSVM
 from dcgan.evaluation.classify.table import Row, grid_edge_choices, write_table
+from dcgan.evaluation.features.classifier import sha256_file
 
 METHODS = {
     "dcgan": "DCGAN discriminator + L2-SVM",
@@ -116,13 +117,13 @@ def _features(method: str, s: ClassifySettings, discriminator, model_cfg, device
         description = dict(description, method=method, **{k: getattr(s, k) for k in _FEATURE_SETTINGS[method]})
         if method == "dcgan":  # the trained weights; the others depend on the checkpoint's geometry (and
             # random D on its architecture) only, so they stay cached while training goes on
-            description["checkpoint_sha256"] = file_digest(checkpoint_file(s.checkpoint))
+            description["checkpoint_sha256"] = sha256_file(checkpoint_file(s.checkpoint))
         elif method == "random":
             description["model"] = asdict(model_cfg)
-    if cache is not None and (hit := cache.load(description)) is not None:
-        X, X_test, info = hit
-        log(f"{method}: features from the cache {cache.folder} (extracted in {info['extract_seconds']:.1f}s)")
-        return X, X_test, float(info["extract_seconds"])
+        if (hit := cache.load(description)) is not None:
+            X, X_test, info = hit
+            log(f"{method}: features from the cache {cache.folder} (extracted in {info['extract_seconds']:.1f}s)")
+            return X, X_test, float(info["extract_seconds"])
     start = time.perf_counter()
     transformer = _transformer(method, s, discriminator, model_cfg, device).fit(images)
     X, X_test = transformer.transform(images), transformer.transform(test_images)

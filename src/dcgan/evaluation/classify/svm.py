@@ -147,14 +147,18 @@ class PreparedFeatures:
         if self.X._version != self._version:
             raise ValueError("the feature matrix was modified in place after LinearSVM.prepare(); prepare it again")
 
+    def _sampled_rows(self, precondition_rows: int) -> torch.Tensor:
+        """At most ``precondition_rows`` evenly spaced rows (all when 0), standardised, with a
+        constant bias column: what both preconditioners estimate the Hessian from."""
+        step = max(1, self.X.shape[0] // precondition_rows) if precondition_rows else 1
+        Z = (self.X[::step] - self.mean) / self.std
+        return torch.cat([Z, torch.ones(Z.shape[0], 1, device=Z.device)], dim=1)
+
     def gram(self, precondition_rows: int) -> torch.Tensor:
         """Second moment (D+1, D+1) of the standardised features with a constant bias column, from
         at most ``precondition_rows`` evenly spaced rows (all rows when 0)."""
         if precondition_rows not in self._grams:
-            X = self.X
-            step = max(1, X.shape[0] // precondition_rows) if precondition_rows else 1
-            Z = (X[::step] - self.mean) / self.std
-            Z = torch.cat([Z, torch.ones(Z.shape[0], 1, device=X.device)], dim=1)
+            Z = self._sampled_rows(precondition_rows)
             self._grams[precondition_rows] = (Z.T @ Z).double() / Z.shape[0]
         return self._grams[precondition_rows]
 
@@ -164,12 +168,9 @@ class PreparedFeatures:
         standardised rows (with the bias column); seeded, so a prepared matrix always gives the same."""
         key = (precondition_rows, rank)
         if key not in self._spectra:
-            X = self.X
-            step = max(1, X.shape[0] // precondition_rows) if precondition_rows else 1
-            Z = (X[::step] - self.mean) / self.std
-            Z = torch.cat([Z, torch.ones(Z.shape[0], 1, device=X.device)], dim=1)
+            Z = self._sampled_rows(precondition_rows)
             rank = min(rank, *Z.shape)
-            with torch.random.fork_rng(devices=[X.device] if X.device.type == "cuda" else []):
+            with torch.random.fork_rng(devices=[Z.device] if Z.device.type == "cuda" else []):
                 torch.manual_seed(0)
                 _, singular, vectors = torch.svd_lowrank(Z, q=rank, niter=2)
             self._spectra[key] = (vectors.contiguous(), singular.double().pow(2) / Z.shape[0])
