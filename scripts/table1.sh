@@ -7,6 +7,10 @@
 #   bash scripts/table1.sh curve        # 400-per-class CIFAR-10 accuracy of every snapshot
 #   bash scripts/table1.sh table        # the full table on the latest checkpoint
 #
+# The same model trained on CIFAR-10 itself (the in-domain row of the table), same steps:
+#   TRAIN_DATA=cifar10 RUN=runs/table1_cifar10 TABLE=results/classify_cifar10_table1/table1_d_cifar10 \
+#       TARGET_STEPS=600 bash scripts/table1.sh train     # then ... METHODS=dcgan bash scripts/table1.sh table
+#
 # Training resumes exactly, so it may span sessions: every chunk ends with a checkpoint, copied to
 # $RUN/snapshots/step_NNNNNN.pt with that moment's fixed-noise samples (step_NNNNNN.png). It stops
 # after $TARGET_STEPS generator steps or once the clock passes $DEADLINE (unix seconds), whichever
@@ -23,6 +27,8 @@ RESULTS=${RESULTS:-results/classify_cifar10_table1}
 DATASETS=${DATASETS:-../shared/datasets}
 TINY=${TINY:-$DATASETS/tiny-imagenet-32.zip}
 CIFAR=${CIFAR:-$DATASETS/cifar10-jpg.zip}
+TRAIN_DATA=${TRAIN_DATA:-$TINY}  # a file, or a registered dataset name such as cifar10 (its train split)
+TABLE=${TABLE:-$RESULTS/table1_d}
 SNAP_EVERY=${SNAP_EVERY:-100}
 TARGET_STEPS=${TARGET_STEPS:-23400}  # 30 epochs of Tiny ImageNet (781 steps each), the paper's epoch count
 DEADLINE=${DEADLINE:-0}
@@ -35,7 +41,9 @@ step_of() {  # generator step stored in a checkpoint
 }
 
 train() {
-  [[ -f "$TINY" ]] || { echo "table1.sh: $TINY not found (set DATASETS or TINY)" >&2; exit 2; }
+  if [[ "$TRAIN_DATA" == */* && ! -e "$TRAIN_DATA" ]]; then
+    echo "table1.sh: $TRAIN_DATA not found (set DATASETS, TINY or TRAIN_DATA)" >&2; exit 2
+  fi
   mkdir -p "$RUN/snapshots"
   local done=0
   [[ -f "$RUN/checkpoints/latest.pt" ]] && done=$(step_of "$RUN/checkpoints/latest.pt")
@@ -48,7 +56,7 @@ train() {
     (( next > TARGET_STEPS )) && next=$TARGET_STEPS
     if [[ ! -f "$RUN/checkpoints/latest.pt" ]]; then
       # shellcheck disable=SC2086
-      $DCGAN train --arch imagenet32 --preset paper --set data.name="$TINY" --set train.max_steps="$next" \
+      $DCGAN train --arch imagenet32 --preset paper --set data.name="$TRAIN_DATA" --set train.max_steps="$next" \
           --set train.checkpoint_every=25 --set train.log_every=25 --set train.out_dir="$RUN" \
           --no-progress $TRAIN_EXTRA
     else
@@ -85,10 +93,10 @@ table() {  # the full §5 protocol on the latest checkpoint, with the baselines 
   # C grid: the 4x4 DCGAN's features peaked at 1e-4 on the validation split and fell from 1e-3 up
   # (results/classify_cifar10); larger C are the slow fits at 28,672 features. An edge choice is flagged.
   for method in ${METHODS:-dcgan pixels random}; do
-    [[ -f "$RESULTS/table1_d/$method/table.json" ]] && continue
+    [[ -f "$TABLE/$method/table.json" ]] && continue
     $DCGAN classify --checkpoint "$RUN" --data "$CIFAR" --methods "$method" --bn-images "${BN_IMAGES:-5000}" \
         --labels-per-class 400 --draws "$DRAWS" --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --feature-cache "$RUN/features" \
-        --out "$RESULTS/table1_d/$method"
+        --out "$TABLE/$method"
   done
 }
 
