@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from dcgan.config import ModelConfig
+from dcgan.evaluation.classify import kmeans as kmeans_module
 from dcgan.evaluation.classify.baselines import PixelFeatures, random_discriminator
 from dcgan.evaluation.classify.cnn import SupervisedCNN
 from dcgan.evaluation.classify.kmeans import KMeansFeatures, kmeans, normalise_patches, quadrant_sum, zca
@@ -47,6 +48,16 @@ def test_kmeans_features_shape_and_triangle_activation():
     assert out.shape == (40, 32) and out.dtype == np.float32
     assert (out >= 0).all() and (out > 0).any()
     np.testing.assert_array_equal(out, KMeansFeatures(n_centroids=8, n_patches=2000, seed=0).fit(x).transform(x))
+
+
+def test_kmeans_encoding_batches_do_not_change_features(monkeypatch):
+    g = torch.Generator().manual_seed(1)
+    x = torch.randint(0, 256, (7, 3, 16, 16), generator=g, dtype=torch.uint8)
+    features = KMeansFeatures(n_centroids=8, n_patches=2000, seed=0).fit(x)
+    whole = features.set_params(batch_size=7).transform(x)
+    monkeypatch.setattr(kmeans_module, "ENCODE_BYTES", 1)  # auto sizing: one image a batch
+    np.testing.assert_allclose(features.set_params(batch_size=None).transform(x), whole, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(features.set_params(batch_size=3).transform(x), whole, rtol=1e-5, atol=1e-4)
 
 
 def test_pixels_and_random_filters():
