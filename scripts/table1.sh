@@ -10,6 +10,9 @@
 # The same model trained on CIFAR-10 itself (the in-domain row of the table), same steps:
 #   TRAIN_DATA=cifar10 RUN=runs/table1_cifar10 TABLE=results/classify_cifar10_table1/table1_d_cifar10 \
 #       TARGET_STEPS=600 bash scripts/table1.sh train     # then ... METHODS=dcgan bash scripts/table1.sh table
+#   (and CURVE=results/classify_cifar10_table1/curve_cifar10 for its curve)
+# Step 0 of the curve (random weights, the same for both runs) on the curve's subsets:
+#   bash scripts/table1.sh curve0
 #
 # Training resumes exactly, so it may span sessions: every chunk ends with a checkpoint, copied to
 # $RUN/snapshots/step_NNNNNN.pt with that moment's fixed-noise samples (step_NNNNNN.png). It stops
@@ -29,6 +32,7 @@ TINY=${TINY:-$DATASETS/tiny-imagenet-32.zip}
 CIFAR=${CIFAR:-$DATASETS/cifar10-jpg.zip}
 TRAIN_DATA=${TRAIN_DATA:-$TINY}  # a file, or a registered dataset name such as cifar10 (its train split)
 TABLE=${TABLE:-$RESULTS/table1_d}
+CURVE=${CURVE:-$RESULTS/curve}
 SNAP_EVERY=${SNAP_EVERY:-100}
 TARGET_STEPS=${TARGET_STEPS:-23400}  # 30 epochs of Tiny ImageNet (781 steps each), the paper's epoch count
 DEADLINE=${DEADLINE:-0}
@@ -78,15 +82,24 @@ snapshot() {  # keep the latest checkpoint (at step $1) and its fixed-noise samp
 }
 
 curve() {  # D's CIFAR-10 accuracy (400 per class, $DRAWS draws) against training step
-  mkdir -p "$RESULTS/curve"
+  mkdir -p "$CURVE"
   for snap in "$RUN"/snapshots/step_*.pt; do
     local tag out
-    tag=$(basename "$snap" .pt); out="$RESULTS/curve/$tag"
+    tag=$(basename "$snap" .pt); out="$CURVE/$tag"
     [[ -f "$out/table.json" ]] && continue
     $DCGAN classify --checkpoint "$snap" --data "$CIFAR" --methods dcgan --no-full --bn-images "${BN_IMAGES:-5000}" \
         --labels-per-class 400 --draws "$DRAWS" --max-train "${CURVE_TRAIN:-10000}" --max-test "${CURVE_TEST:-5000}" \
         --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --feature-cache "$RUN/features" --out "$out"
   done
+}
+
+curve0() {  # the curve's step 0: the Table 1 D with random weights on the same subsets and draws
+  local out="$CURVE/step_000000" snap
+  [[ -f "$out/table.json" ]] && return 0
+  snap=$(ls "$RUN"/snapshots/step_*.pt | head -1)  # any checkpoint: only its model config is used
+  $DCGAN classify --checkpoint "$snap" --data "$CIFAR" --methods random --no-full --bn-images "${BN_IMAGES:-5000}" \
+      --labels-per-class 400 --draws "$DRAWS" --max-train "${CURVE_TRAIN:-10000}" --max-test "${CURVE_TEST:-5000}" \
+      --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --feature-cache "$RUN/features" --out "$out"
 }
 
 table() {  # the full §5 protocol on the latest checkpoint, with the baselines beside it, one method a folder
@@ -103,6 +116,7 @@ table() {  # the full §5 protocol on the latest checkpoint, with the baselines 
 case "${1:-train}" in
   train) train ;;
   curve) curve ;;
+  curve0) curve0 ;;
   table) table ;;
-  *) echo "usage: table1.sh train|curve|table" >&2; exit 2 ;;
+  *) echo "usage: table1.sh train|curve|curve0|table" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 """Table 1 assembled: our rows under the paper's protocol beside the published figures, and the
 figure of D's CIFAR-10 accuracy against training step with the fixed-noise samples at each point.
 
-    python scripts/table1_report.py [--run runs/table1] [--results results/classify_cifar10_table1]
+    python scripts/table1_report.py [--run runs/table1] [--run-cifar10 runs/table1_cifar10]
+                                    [--results results/classify_cifar10_table1]
 
 Reads what ``scripts/table1.sh table|curve`` and ``scripts/kmeans_cifar10.py`` wrote (plus the
 CIFAR-10-trained 4x4 DCGAN's table in results/classify_cifar10/), writes RESULTS/table.md and
@@ -56,8 +57,10 @@ def classify_rows(table_paths, names: dict[str, str], command: str) -> list[dict
             continue
         r, table, table_path = found[method]
         few = (r["few_label_mean"], r["few_label_std"]) if r.get("few_label") else None
+        # Only a trained D has a training step; random filters and pixels do not depend on one.
+        step = table["meta"].get("step") if method == "dcgan" else None
         rows.append(_row(label, str(table_path.relative_to(ROOT)), r["accuracy"], few,
-                         r["feature_dim"], r["C"], table["meta"].get("step"), command))
+                         r["feature_dim"], r["C"], step, command))
     return rows
 
 
@@ -72,12 +75,11 @@ def kmeans_rows(folder: Path) -> list[dict]:
     return rows
 
 
-def curve(results: Path) -> list[dict]:
-    """400-per-class accuracy of D against step: snapshots (curve/), the latest checkpoint
-    (few_label_step*/), and step 0 where one of those tables also holds a random-D row."""
+def curve(folder: Path) -> list[dict]:
+    """400-per-class accuracy of D against step, one point per ``table1.sh curve`` table in
+    ``folder`` (step_NNNNNN/table.json); a random-D table there is step 0."""
     points = {}
-    paths = sorted((results / "curve").glob("step_*/table.json")) + sorted(results.glob("few_label_step*/table.json"))
-    for path in paths:
+    for path in sorted(folder.glob("step_*/table.json")):
         table = _load(path)
         for r in table["rows"]:
             if r["method"] not in ("dcgan", "random") or not r.get("few_label"):
@@ -89,31 +91,45 @@ def curve(results: Path) -> list[dict]:
     return [points[k] for k in sorted(points)]
 
 
-def figure(points: list[dict], run: Path, out: Path) -> bool:
-    snaps = {int(p.stem.split("_")[1]): p for p in sorted((run / "snapshots").glob("step_*.png"))}
-    if not points and not snaps:
-        return False
+def _snapshots(run: Path) -> dict[int, Path]:
+    return {int(p.stem.split("_")[1]): p for p in sorted((run / "snapshots").glob("step_*.png"))}
+
+
+def _panel_steps(snaps: dict[int, Path], points: list[dict]) -> list[int]:
+    """At most six snapshot steps to show: the curve's measured steps and the last."""
     steps = sorted(snaps)
-    if len(steps) > 6:  # the curve's steps and the last, at most six panels
+    if len(steps) > 6:
         measured = [p["step"] for p in points if p["step"] in snaps]
         steps = sorted(set(measured[-5:]) | {steps[-1]}) if measured else steps[:: -(-len(steps) // 6)]
-    fig = plt.figure(figsize=(3.2 * max(2, len(steps)), 6.4))
-    grid = fig.add_gridspec(2, max(1, len(steps)))
-    for i, step in enumerate(steps):
-        ax = fig.add_subplot(grid[0, i])
-        image = np.asarray(Image.open(snaps[step]).convert("RGB"))
-        ax.imshow(image[: image.shape[0] // 2, : image.shape[1] // 2])  # the first 16 of 64 fixed-noise samples
-        ax.set_title(f"step {step}")
-        ax.axis("off")
-    ax = fig.add_subplot(grid[1, :])
-    if points:
-        x = [p["step"] for p in points]
-        ax.errorbar(x, [100 * p["few_label_mean"] for p in points], yerr=[100 * p["few_label_std"] for p in points],
-                    marker="o", capsize=3, label="Table 1 D (Tiny ImageNet), 400 labels/class")
+    return steps
+
+
+def figure(curves: dict[str, tuple[Path, list[dict]]], out: Path) -> bool:
+    """One row of fixed-noise samples per run (label -> (run dir, curve points)), then the curves."""
+    rows = [(label, _snapshots(run), points) for label, (run, points) in curves.items()]
+    rows = [(label, snaps, points) for label, snaps, points in rows if snaps]
+    if not rows and not any(points for _, points in curves.values()):
+        return False
+    width = max([2] + [len(_panel_steps(snaps, points)) for _, snaps, points in rows])
+    fig = plt.figure(figsize=(3.2 * width, 3.2 * (len(rows) + 1)))
+    grid = fig.add_gridspec(len(rows) + 1, width)
+    for r, (label, snaps, points) in enumerate(rows):
+        for i, step in enumerate(_panel_steps(snaps, points)):
+            ax = fig.add_subplot(grid[r, i])
+            image = np.asarray(Image.open(snaps[step]).convert("RGB"))
+            ax.imshow(image[: image.shape[0] // 2, : image.shape[1] // 2])  # the first 16 of 64 fixed-noise samples
+            ax.set_title(f"{label}: step {step}", fontsize=9)
+            ax.axis("off")
+    ax = fig.add_subplot(grid[len(rows), :])
+    for label, (_, points) in curves.items():
+        if points:
+            ax.errorbar([p["step"] for p in points], [100 * p["few_label_mean"] for p in points],
+                        yerr=[100 * p["few_label_std"] for p in points], marker="o", capsize=3,
+                        label=f"Table 1 D trained on {label}, 400 labels/class")
     ax.axhline(73.8, color="gray", ls="--", label="paper, 400 labels/class (73.8%)")
-    ax.set_xlabel("generator step (batch 128)")
+    ax.set_xlabel("generator step (batch 128; step 0 = random weights)")
     ax.set_ylabel("CIFAR-10 test accuracy (%)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="center right", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +142,7 @@ def _pct(v):
     return "—" if v is None else f"{100 * v:.1f}%"
 
 
-def markdown(rows: list[dict], points: list[dict]) -> str:
+def markdown(rows: list[dict], curves: dict[str, list[dict]]) -> str:
     lines = ["| model | accuracy | 400 per class | # features | C | checkpoint step | source |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -136,41 +152,53 @@ def markdown(rows: list[dict], points: list[dict]) -> str:
         note = f" {r['note']}" if r["note"] else ""
         lines.append(f"| {r['model']} | {_pct(r['accuracy'])}{note} | {few} | {r['features'] or '—'} | {c} | {step} | "
                      f"{r['source']} |")
-    if points:
-        lines += ["", "D's features against training step (400 labels per class; subsets: see table.json):", "",
-                  "| step | accuracy (400 per class) | draws | train / test images |", "|---|---|---|---|"]
-        for p in points:
-            lines.append(f"| {p['step']} | {_pct(p['few_label_mean'])} (±{100 * p['few_label_std']:.1f}%) | {p['draws']} | "
-                         f"{p['n_train']} / {p['n_test']} |")
+    by_step = {label: {p["step"]: p for p in points} for label, points in curves.items() if points}
+    if by_step:
+        sizes = sorted({(p["draws"], p["n_train"], p["n_test"]) for v in by_step.values() for p in v.values()})
+        lines += ["", "D's features against training step (400 labels per class, CIFAR-10 test accuracy; "
+                  + "; ".join(f"{d} draws, {a} / {b} train / test images" for d, a, b in sizes) + "):", "",
+                  "| step | " + " | ".join(f"trained on {label}" for label in by_step) + " |",
+                  "|---|" + "---|" * len(by_step)]
+        for step in sorted({s for v in by_step.values() for s in v}):
+            cells = [f"{_pct(v[step]['few_label_mean'])} (±{100 * v[step]['few_label_std']:.1f}%)" if step in v else "—"
+                     for v in by_step.values()]
+            lines.append(f"| {step} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", default=str(ROOT / "runs" / "table1"))
+    parser.add_argument("--run-cifar10", default=str(ROOT / "runs" / "table1_cifar10"))
     parser.add_argument("--results", default=str(ROOT / "results" / "classify_cifar10_table1"))
     parser.add_argument("--figure", default=str(ROOT / "docs" / "img" / "table1_progress.png"))
     args = parser.parse_args(argv)
     results, run = Path(args.results), Path(args.run)
-    tables = sorted((results / "table1_d").glob("*/table.json")) + sorted(results.glob("few_label_step*/table.json"))
+    tables = sorted((results / "table1_d").glob("*/table.json"))
     rows = classify_rows(tables, {
         "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet + L2-SVM",
         "random": "Table 1 D with random weights + L2-SVM",
         "pixels": "Raw pixels + L2-SVM",
     }, "bash scripts/table1.sh table")
     rows += kmeans_rows(results / "kmeans")
-    rows.append(_row("Table 1 D trained on CIFAR-10 itself + L2-SVM", "", None, note="not run",
-                     command="a second Table 1 training of the same length (not done: see the README)"))
+    rows += classify_rows(results / "table1_d_cifar10" / "dcgan" / "table.json", {
+        "dcgan": "Table 1 D (3x3, 28,672 features) trained on CIFAR-10 itself + L2-SVM",
+    }, "TRAIN_DATA=cifar10 RUN=runs/table1_cifar10 TABLE=results/classify_cifar10_table1/table1_d_cifar10 "
+       "TARGET_STEPS=600 bash scripts/table1.sh train; ... METHODS=dcgan bash scripts/table1.sh table")
     rows += classify_rows(ROOT / "results" / "classify_cifar10" / "table.json", {
         "dcgan": "4x4 DCGAN D (7,168 features) trained on CIFAR-10 + L2-SVM",
         "random": "4x4 DCGAN D with random weights + L2-SVM",
         "kmeans": "1-layer K-means, K=1600, 100,000 patches, 10 iterations (the old dcgan classify default)",
     }, "dcgan classify --checkpoint runs/cifar10 --data cifar10 --draws 5")
     rows += [_row(name, "../shared/PAPER.md (published)", acc, few, feats) for name, acc, few, feats in PUBLISHED]
-    points = curve(results)
-    (results / "table.md").write_text(markdown(rows, points))
-    (results / "table.json").write_text(json.dumps({"rows": rows, "curve": points}, indent=1) + "\n")
-    drew = figure(points, run, Path(args.figure))
+    tiny, cifar = curve(results / "curve"), curve(results / "curve_cifar10")
+    if cifar and tiny and tiny[0]["step"] == 0 and cifar[0]["step"] != 0:
+        cifar.insert(0, tiny[0])  # step 0 is the same random D (same architecture and seed) for both runs
+    curves = {"Tiny ImageNet": tiny, "CIFAR-10": cifar}
+    (results / "table.md").write_text(markdown(rows, curves))
+    (results / "table.json").write_text(json.dumps({"rows": rows, "curve": tiny, "curve_cifar10": cifar}, indent=1)
+                                        + "\n")
+    drew = figure({"Tiny ImageNet": (run, tiny), "CIFAR-10": (Path(args.run_cifar10), cifar)}, Path(args.figure))
     print((results / "table.md").read_text())
     print(f"figure: {args.figure}" if drew else "figure: no snapshots or curve yet")
 
