@@ -68,7 +68,11 @@ def kmeans_rows(folder: Path) -> list[dict]:
     rows = []
     for path in sorted(folder.glob("*.json")):
         r = _load(path)
-        extra = f", re-encoded JPEG q{r['jpeg_quality']} (+{r['added_mae_255']:.2f}/255)" if r["jpeg_quality"] else ""
+        shifts = r.get("grid_shift") or []
+        shifts = shifts if isinstance(shifts, list) else [shifts]
+        times = f" {len(shifts)} times" if len(shifts) > 1 else ""
+        grid = f"{times} on grids shifted {'/'.join(map(str, shifts))} px" if shifts else ""
+        extra = f", re-encoded JPEG q{r['jpeg_quality']}{grid} (+{r['added_mae_255']:.2f}/255)" if r["jpeg_quality"] else ""
         name = f"1-layer K-means, K={r['centroids']}, {r['patches']:,} patches, {r['iterations']} iterations{extra}"
         rows.append(_row(name, str(path.relative_to(ROOT)), r["accuracy"], None, r["features"], r["C"],
                          command=f"python scripts/kmeans_cifar10.py --variants {r['variant']}"))
@@ -109,6 +113,10 @@ def figure(curves: dict[str, tuple[Path, list[dict]]], out: Path) -> bool:
     rows = [(label, _snapshots(run), points) for label, (run, points) in curves.items()]
     rows = [(label, snaps, points) for label, snaps, points in rows if snaps]
     if not rows and not any(points for _, points in curves.values()):
+        print("figure: no snapshots or curve yet")
+        return False
+    if not rows and out.exists():  # a machine without the run directories: keep the figure that shows samples
+        print(f"figure: no snapshots under {', '.join(str(run) for run, _ in curves.values())}; kept {out}")
         return False
     width = max([2] + [len(_panel_steps(snaps, points)) for _, snaps, points in rows])
     fig = plt.figure(figsize=(3.2 * width, 3.2 * (len(rows) + 1)))
@@ -200,7 +208,8 @@ def main(argv=None) -> None:
                                         + "\n")
     drew = figure({"Tiny ImageNet": (run, tiny), "CIFAR-10": (Path(args.run_cifar10), cifar)}, Path(args.figure))
     print((results / "table.md").read_text())
-    print(f"figure: {args.figure}" if drew else "figure: no snapshots or curve yet")
+    if drew:
+        print(f"figure: {args.figure}")
 
 
 if __name__ == "__main__":
