@@ -102,6 +102,7 @@ def export_variant(name: str, source: Path, target: Path) -> int:
     if not quality:
         raise SystemExit(f"--export {name}: not a JPEG variant (choose one of "
                          f"{', '.join(v for v, spec in VARIANTS.items() if spec[3])})")
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     count = 0
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as dst:

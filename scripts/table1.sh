@@ -13,6 +13,9 @@
 #   (and CURVE=results/classify_cifar10_table1/curve_cifar10 for its curve)
 # Step 0 of the curve (random weights, the same for both runs) on the curve's subsets:
 #   bash scripts/table1.sh curve0
+# How much one more JPEG generation of the copy's own encoding costs the Table 1 D's random
+# features and raw pixels (the K-means study's regrid75 images, scripts/kmeans_cifar10.py):
+#   bash scripts/table1.sh jpeg        # -> $RESULTS/jpeg_regrid75/{copy,regrid75}
 #
 # Training resumes exactly, so it may span sessions: every chunk ends with a checkpoint, copied to
 # $RUN/snapshots/step_NNNNNN.pt with that moment's fixed-noise samples (step_NNNNNN.png). It stops
@@ -113,10 +116,29 @@ table() {  # the full §5 protocol on the latest checkpoint, with the baselines 
   done
 }
 
+jpeg() {  # random Table 1 D and raw pixels, all labels, on the copy and on its regrid75 images
+  local images="$RUN/cifar10-regrid75.zip" init="${RUN}_init" out="$RESULTS/jpeg_regrid75"
+  mkdir -p "$RUN"
+  [[ -f "$images" ]] || $PY scripts/kmeans_cifar10.py --data "$CIFAR" --export regrid75 --to "$images"
+  if [[ ! -f "$init/checkpoints/latest.pt" ]]; then  # the architecture's config for its random D (seed 0)
+    # shellcheck disable=SC2086
+    $DCGAN train --arch imagenet32 --preset paper --set data.name="$TINY" --set train.max_steps=1 \
+        --set train.out_dir="$init" --no-progress $TRAIN_EXTRA
+  fi
+  for data in copy regrid75; do
+    local path="$CIFAR"
+    [[ $data == regrid75 ]] && path="$images"
+    [[ -f "$out/$data/table.json" ]] && continue
+    $DCGAN classify --checkpoint "$init" --data "$path" --methods random,pixels --labels-per-class 0 \
+        --bn-images "${BN_IMAGES:-5000}" --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --out "$out/$data"
+  done
+}
+
 case "${1:-train}" in
   train) train ;;
   curve) curve ;;
   curve0) curve0 ;;
   table) table ;;
-  *) echo "usage: table1.sh train|curve|curve0|table" >&2; exit 2 ;;
+  jpeg) jpeg ;;
+  *) echo "usage: table1.sh train|curve|curve0|table|jpeg" >&2; exit 2 ;;
 esac

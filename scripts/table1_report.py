@@ -71,7 +71,8 @@ def kmeans_rows(folder: Path) -> list[dict]:
         shifts = r.get("grid_shift") or []
         shifts = shifts if isinstance(shifts, list) else [shifts]
         times = f" {len(shifts)} times" if len(shifts) > 1 else ""
-        grid = f"{times} on grids shifted {'/'.join(map(str, shifts))} px" if shifts else ""
+        where = "grids" if len(shifts) > 1 else "a grid"
+        grid = f"{times} on {where} shifted {'/'.join(map(str, shifts))} px" if shifts else ""
         extra = f", re-encoded JPEG q{r['jpeg_quality']}{grid} (+{r['added_mae_255']:.2f}/255)" if r["jpeg_quality"] else ""
         name = f"1-layer K-means, K={r['centroids']}, {r['patches']:,} patches, {r['iterations']} iterations{extra}"
         rows.append(_row(name, str(path.relative_to(ROOT)), r["accuracy"], None, r["features"], r["C"],
@@ -193,6 +194,10 @@ def main(argv=None) -> None:
         "dcgan": "Table 1 D (3x3, 28,672 features) trained on CIFAR-10 itself + L2-SVM",
     }, "TRAIN_DATA=cifar10 RUN=runs/table1_cifar10 TABLE=results/classify_cifar10_table1/table1_d_cifar10 "
        "TARGET_STEPS=600 bash scripts/table1.sh train; ... METHODS=dcgan bash scripts/table1.sh table")
+    rows += classify_rows(results / "jpeg_regrid75" / "regrid75" / "table.json", {
+        "random": "Table 1 D with random weights + L2-SVM, images re-encoded JPEG q75 on a grid shifted 4 px",
+        "pixels": "Raw pixels + L2-SVM, images re-encoded JPEG q75 on a grid shifted 4 px",
+    }, "bash scripts/table1.sh jpeg")
     rows += classify_rows(ROOT / "results" / "classify_cifar10" / "table.json", {
         "dcgan": "4x4 DCGAN D (7,168 features) trained on CIFAR-10 + L2-SVM",
         "random": "4x4 DCGAN D with random weights + L2-SVM",
