@@ -16,6 +16,7 @@
 # How much one more JPEG generation of the copy's own encoding costs the Table 1 D's random
 # features and raw pixels (the K-means study's regrid75 images, scripts/kmeans_cifar10.py):
 #   bash scripts/table1.sh jpeg        # -> $RESULTS/jpeg_regrid75/{copy,regrid75}
+#   bash scripts/table1.sh jpeg_trained  # $RUN's trained D on those images (on the copy: `table`)
 #
 # Training resumes exactly, so it may span sessions: every chunk ends with a checkpoint, copied to
 # $RUN/snapshots/step_NNNNNN.pt with that moment's fixed-noise samples (step_NNNNNN.png). It stops
@@ -134,11 +135,20 @@ jpeg() {  # random Table 1 D and raw pixels, all labels, on the copy and on its 
   done
 }
 
+jpeg_trained() {  # $RUN's latest D, all labels, on the regrid75 images (same protocol as `table`)
+  local out="$RESULTS/jpeg_regrid75/trained_regrid75"
+  [[ -f "$RUN/cifar10-regrid75.zip" ]] || { echo "table1.sh: run 'jpeg' first" >&2; exit 2; }
+  [[ -f "$out/table.json" ]] && return 0
+  $DCGAN classify --checkpoint "$RUN" --data "$RUN/cifar10-regrid75.zip" --methods dcgan --labels-per-class 0 \
+      --bn-images "${BN_IMAGES:-5000}" --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --out "$out"
+}
+
 case "${1:-train}" in
   train) train ;;
   curve) curve ;;
   curve0) curve0 ;;
   table) table ;;
   jpeg) jpeg ;;
-  *) echo "usage: table1.sh train|curve|curve0|table|jpeg" >&2; exit 2 ;;
+  jpeg_trained) jpeg_trained ;;
+  *) echo "usage: table1.sh train|curve|curve0|table|jpeg|jpeg_trained" >&2; exit 2 ;;
 esac

@@ -4,6 +4,11 @@ figure of D's CIFAR-10 accuracy against training step with the fixed-noise sampl
     python scripts/table1_report.py [--run runs/table1] [--run-cifar10 runs/table1_cifar10]
                                     [--results results/classify_cifar10_table1]
 
+Two Tiny ImageNet runs of the same command and seed: run 1 (600 steps classified, on an earlier
+machine, gone with it: its rows are RESULTS/table1_d and RESULTS/curve, its samples are kept in
+docs/img/table1_progress_run1.png) and run 2 (``--run``, this script's samples: RESULTS/table1_d_run2
+and RESULTS/curve_run2, written by ``TABLE=... CURVE=... bash scripts/table1.sh table|curve``).
+
 Reads what ``scripts/table1.sh table|curve`` and ``scripts/kmeans_cifar10.py`` wrote (plus the
 CIFAR-10-trained 4x4 DCGAN's table in results/classify_cifar10/), writes RESULTS/table.md and
 RESULTS/table.json (every number with its source file, command and checkpoint step) and
@@ -178,14 +183,18 @@ def markdown(rows: list[dict], curves: dict[str, list[dict]]) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", default=str(ROOT / "runs" / "table1"))
+    parser.add_argument("--run1", default=str(ROOT / "runs" / "table1_run1"), help="run 1's directory, if here")
     parser.add_argument("--run-cifar10", default=str(ROOT / "runs" / "table1_cifar10"))
     parser.add_argument("--results", default=str(ROOT / "results" / "classify_cifar10_table1"))
     parser.add_argument("--figure", default=str(ROOT / "docs" / "img" / "table1_progress.png"))
     args = parser.parse_args(argv)
     results, run = Path(args.results), Path(args.run)
     tables = sorted((results / "table1_d").glob("*/table.json"))
-    rows = classify_rows(tables, {
-        "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet + L2-SVM",
+    rows = classify_rows(results / "table1_d_run2" / "dcgan" / "table.json", {
+        "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet (run 2) + L2-SVM",
+    }, "TABLE=results/classify_cifar10_table1/table1_d_run2 METHODS=dcgan bash scripts/table1.sh table")
+    rows += classify_rows(tables, {
+        "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet (run 1) + L2-SVM",
         "random": "Table 1 D with random weights + L2-SVM",
         "pixels": "Raw pixels + L2-SVM",
     }, "bash scripts/table1.sh table")
@@ -198,20 +207,25 @@ def main(argv=None) -> None:
         "random": "Table 1 D with random weights + L2-SVM, images re-encoded JPEG q75 on a grid shifted 4 px",
         "pixels": "Raw pixels + L2-SVM, images re-encoded JPEG q75 on a grid shifted 4 px",
     }, "bash scripts/table1.sh jpeg")
+    rows += classify_rows(results / "jpeg_regrid75" / "trained_regrid75" / "table.json", {
+        "dcgan": "Table 1 D trained on Tiny ImageNet (run 2) + L2-SVM, images re-encoded JPEG q75 on a grid shifted 4 px",
+    }, "bash scripts/table1.sh jpeg_trained")
     rows += classify_rows(ROOT / "results" / "classify_cifar10" / "table.json", {
         "dcgan": "4x4 DCGAN D (7,168 features) trained on CIFAR-10 + L2-SVM",
         "random": "4x4 DCGAN D with random weights + L2-SVM",
         "kmeans": "1-layer K-means, K=1600, 100,000 patches, 10 iterations (the old dcgan classify default)",
     }, "dcgan classify --checkpoint runs/cifar10 --data cifar10 --draws 5")
     rows += [_row(name, "../shared/PAPER.md (published)", acc, few, feats) for name, acc, few, feats in PUBLISHED]
-    tiny, cifar = curve(results / "curve"), curve(results / "curve_cifar10")
-    if cifar and tiny and tiny[0]["step"] == 0 and cifar[0]["step"] != 0:
-        cifar.insert(0, tiny[0])  # step 0 is the same random D (same architecture and seed) for both runs
-    curves = {"Tiny ImageNet": tiny, "CIFAR-10": cifar}
+    tiny, tiny2, cifar = curve(results / "curve"), curve(results / "curve_run2"), curve(results / "curve_cifar10")
+    for other in (tiny2, cifar):  # step 0 is the same random D (same architecture and seed) for every run
+        if other and tiny and tiny[0]["step"] == 0 and other[0]["step"] != 0:
+            other.insert(0, tiny[0])
+    curves = {"Tiny ImageNet (run 1)": tiny, "Tiny ImageNet (run 2)": tiny2, "CIFAR-10": cifar}
     (results / "table.md").write_text(markdown(rows, curves))
-    (results / "table.json").write_text(json.dumps({"rows": rows, "curve": tiny, "curve_cifar10": cifar}, indent=1)
-                                        + "\n")
-    drew = figure({"Tiny ImageNet": (run, tiny), "CIFAR-10": (Path(args.run_cifar10), cifar)}, Path(args.figure))
+    (results / "table.json").write_text(json.dumps({"rows": rows, "curve": tiny, "curve_run2": tiny2,
+                                                    "curve_cifar10": cifar}, indent=1) + "\n")
+    drew = figure({"Tiny ImageNet (run 1)": (Path(args.run1), tiny), "Tiny ImageNet (run 2)": (run, tiny2),
+                   "CIFAR-10": (Path(args.run_cifar10), cifar)}, Path(args.figure))
     print((results / "table.md").read_text())
     if drew:
         print(f"figure: {args.figure}")
