@@ -1,21 +1,16 @@
 """The JPEG round trips of the K-means study (scripts/kmeans_cifar10.py)."""
 
-import importlib.util
 import io
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "kmeans_cifar10.py"
+from tests.scripts import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("kmeans_cifar10", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("kmeans_cifar10")
 
 
 def _textured_images(n: int = 8, seed: int = 0) -> torch.Tensor:

@@ -1,21 +1,15 @@
 """The Fashion-MNIST forgetting demo's box rule (scripts/forget_boxes_fashion.py)."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 
 from dcgan.cli import main as dcgan_main
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "forget_boxes_fashion.py"
+from tests.scripts import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("forget_boxes_fashion", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("forget_boxes_fashion")
 
 
 def test_sleeve_boxes_are_the_outer_bands_below_the_shoulders():
