@@ -119,7 +119,6 @@ table() {  # the full §5 protocol on the latest checkpoint, with the baselines 
 
 jpeg() {  # random Table 1 D and raw pixels, all labels, on the copy and on its regrid75 images
   local images="$RUN/cifar10-regrid75.zip" init="${RUN}_init" out="$RESULTS/jpeg_regrid75"
-  mkdir -p "$RUN"
   [[ -f "$images" ]] || $PY scripts/kmeans_cifar10.py --data "$CIFAR" --export regrid75 --to "$images"
   if [[ ! -f "$init/checkpoints/latest.pt" ]]; then  # the architecture's config for its random D (seed 0)
     # shellcheck disable=SC2086

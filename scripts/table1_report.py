@@ -1,7 +1,8 @@
 """Table 1 assembled: our rows under the paper's protocol beside the published figures, and the
 figure of D's CIFAR-10 accuracy against training step with the fixed-noise samples at each point.
 
-    python scripts/table1_report.py [--run runs/table1] [--run-cifar10 runs/table1_cifar10]
+    python scripts/table1_report.py [--run runs/table1] [--run1 runs/table1_run1]
+                                    [--run-cifar10 runs/table1_cifar10]
                                     [--results results/classify_cifar10_table1]
 
 Two Tiny ImageNet runs of the same command and seed: run 1 (600 steps classified, on an earlier
