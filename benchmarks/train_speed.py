@@ -8,9 +8,11 @@ options of ``--precision`` / ``--channels-last`` / ``--compile``.
 
 Both run interleaved (reference, project, reference, project, ...) so machine noise hits
 both alike; the script prints images/s, the ratio, and achieved GFLOP/s (FLOPs counted with
-``torch.utils.flop_counter`` on one reference step) against the measured matmul peak.
+``torch.utils.flop_counter`` on one reference step) against the dense limit of the precision:
+the best rate of square matmuls (1024-4096) and a large convolution forward + backward, as the
+step runs them (on a CPU a single 2048^2 matmul can be slower than the step itself).
 
-    python benchmarks/train_speed.py                       # 64x64 RGB and 32x32 grey, bf16 + channels-last
+    python benchmarks/train_speed.py                       # 64x64 RGB and 32x32 grey, the defaults (auto, channels-last)
     python benchmarks/train_speed.py --precision fp32 --no-channels-last
 Writes results/train_speed.json.
 """
@@ -33,17 +35,49 @@ from dcgan.models import build_models
 from dcgan.training.step import GANStep
 
 
-def matmul_peak(dtype: torch.dtype, device: torch.device, n: int = 2048, reps: int = 10) -> float:
-    a = torch.randn(n, n, device=device, dtype=dtype)
-    b = torch.randn(n, n, device=device, dtype=dtype)
+def timed_rate(work, flops: float, device: torch.device, reps: int) -> float:
+    """GFLOP/s of ``work()`` (``flops`` each call): best of ``reps`` after two warm-up calls."""
     for _ in range(2):
-        a @ b
-    sync(device)
-    start = time.perf_counter()
+        work()
+    best = float("inf")
     for _ in range(reps):
-        a @ b
-    sync(device)
-    return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
+        sync(device)
+        start = time.perf_counter()
+        work()
+        sync(device)
+        best = min(best, time.perf_counter() - start)
+    return flops / best / 1e9
+
+
+def dense_limit(precision: str, device: torch.device, reps: int = 3) -> dict:
+    """The best rate this machine reaches on dense work in ``precision``: square matmuls of three
+    sizes and a large convolution forward + backward (channels-last, autocast as the step runs
+    it, through oneDNN on a CPU). Returns every probe's GFLOP/s and their maximum."""
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    probes = {}
+    for n in (1024, 2048, 4096):
+        a = torch.randn(n, n, device=device, dtype=dtype or torch.float32)
+        b = torch.randn(n, n, device=device, dtype=dtype or torch.float32)
+        probes[f"matmul {n}^2"] = timed_rate(lambda a=a, b=b: a @ b, 2 * n**3, device, reps)
+    # D's widest layer at 64 px, a full batch: 4x4 stride-2, 256 -> 512 channels, 16x16 -> 8x8
+    conv = nn.Conv2d(256, 512, 4, 2, 1, bias=False).to(device, memory_format=torch.channels_last)
+    x = torch.randn(128, 256, 16, 16, device=device).to(memory_format=torch.channels_last).requires_grad_()
+    conv_flops = 3 * 2 * 128 * 512 * 8 * 8 * 256 * 4 * 4  # forward, grad input, grad weight
+
+    def conv_step():
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+            out = conv(x)
+        out.float().sum().backward()
+
+    probes["conv 256->512 fwd+bwd"] = timed_rate(conv_step, conv_flops, device, reps)
+    return {"probes_gflops": probes, "limit_gflops": max(probes.values())}
+
+
+def share_of(gflops: float, limit: dict) -> str:
+    """'NN% of the dense limit', or why there is none: a share above 100% would measure nothing."""
+    if gflops > limit["limit_gflops"]:
+        return "above every dense probe: no limit measured"
+    return f"{100 * gflops / limit['limit_gflops']:.0f}% of the dense limit"
 
 
 def sync(device: torch.device) -> None:
@@ -158,27 +192,30 @@ def main() -> None:
         "64rgb": {"model.resolution": 64, "model.channels": 3},
         "32grey": {"model.resolution": 32, "model.channels": 1},
     }
-    peak32 = matmul_peak(torch.float32, device)
-    peak16 = matmul_peak(torch.bfloat16, device)
-    print(f"device={device} threads={torch.get_num_threads()} matmul peak: fp32 {peak32:.0f} GFLOP/s, bf16 {peak16:.0f} GFLOP/s")
     precision = resolve_precision(args.precision, device)
-    peak = peak16 if precision.name in ("bf16", "fp16") else peak32
-    print(f"project step precision: {precision.name} (compared with the {precision.name} matmul peak)")
+    limits = {"fp32": dense_limit("fp32", device)}
+    if precision.name != "fp32":
+        limits[precision.name] = dense_limit(precision.name, device)
+    for name, limit in limits.items():
+        probes = ", ".join(f"{k} {v:.0f}" for k, v in limit["probes_gflops"].items())
+        print(f"dense limit {name}: {limit['limit_gflops']:.0f} GFLOP/s (best of {probes})")
+    print(f"device={device} threads={torch.get_num_threads()} project step: {precision.name}, "
+          f"channels_last={args.channels_last}, compile={args.compile}")
     results = []
     for name in args.cases.split(","):
         r = bench_case(name, cases[name], args, device)
         results.append(r)
         print(
-            f"{name:7s} reference {r['reference_images_per_s']:7.1f} img/s ({r['reference_gflops']:6.1f} GFLOP/s, "
-            f"{100 * r['reference_gflops'] / peak32:4.1f}% of fp32 peak) | project {r['project_images_per_s']:7.1f} img/s "
-            f"({r['project_gflops']:6.1f} GFLOP/s, {100 * r['project_gflops'] / peak:4.1f}% of {precision.name} peak) | "
-            f"speedup {r['speedup']:.2f}x",
+            f"{name:7s} reference {r['reference_images_per_s']:7.1f} img/s ({r['reference_gflops']:5.0f} GFLOP/s, "
+            f"{share_of(r['reference_gflops'], limits['fp32'])} fp32) | project {r['project_images_per_s']:7.1f} img/s "
+            f"({r['project_gflops']:5.0f} GFLOP/s, {share_of(r['project_gflops'], limits[precision.name])} "
+            f"{precision.name}) | speedup {r['speedup']:.2f}x",
             flush=True,
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"device": str(device), "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
-            "threads": torch.get_num_threads(), "peak_fp32_gflops": peak32, "peak_bf16_gflops": peak16,
+            "threads": torch.get_num_threads(), "dense_limits": limits,
             "options": {"precision": precision.name, "channels_last": args.channels_last, "compile": args.compile}}
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     print(f"wrote {out}")

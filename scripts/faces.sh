@@ -5,6 +5,7 @@
 #   bash scripts/faces.sh                  # train (or resume) runs/faces, then everything else
 #   TRAIN=0 bash scripts/faces.sh          # use the checkpoint as it is
 #   FACES_RUN=/tmp/x EPOCHS=1 bash scripts/faces.sh
+#   EPOCHS=25 TRAIN_ONLY=1 bash scripts/faces.sh    # only the training (per-epoch snapshots)
 #
 # Training: UTKFace (23,702, labelled) + CelebA-10k (10,000, unlabelled) as one dataset, 64x64 RGB,
 # the paper's recipe (pytorch preset), EPOCHS epochs (default 4, what this CPU gave in one session); skipped when TRAIN=0 or when
@@ -54,6 +55,7 @@ if [[ "${TRAIN:-1}" != 0 ]]; then
   done
 fi
 [[ -f "$FACES_RUN/checkpoints/latest.pt" ]] || { echo "faces.sh: no checkpoint in $FACES_RUN" >&2; exit 2; }
+[[ "${TRAIN_ONLY:-0}" == 1 ]] && { echo "faces.sh: trained $FACES_RUN to $EPOCHS epochs (TRAIN_ONLY=1)"; exit 0; }
 
 # 2. the attribute judge on real UTKFace faces (train split; held-out: the reader's fixed test split)
 if [[ ! -f "$FACES_RUN/judge/judge.pt" ]]; then

@@ -21,7 +21,8 @@ def add_parser(sub):
     p.add_argument("--allow-inexact-resume", action="store_true",
                    help="with --resume: allow changes (batch size, seed, learning rates, data ...) that break exact continuation")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
-    p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check what the run checks, print the config, device and precision (with why); write nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (logs still go to metrics.jsonl)")
     return p
 
@@ -47,7 +48,14 @@ def resolve(args):
 def run(args) -> int:
     cfg = resolve(args)
     if args.dry_run:
+        from dcgan.training.loop import preflight
+
+        # the same checks the run makes before its first step (data, networks, run directory)
+        check = preflight(cfg, resume_dir=args.resume)
         print(cfg.to_json())
+        print(f"device: {check.device}\nprecision: {check.precision.reason}\ndata: {check.dataset}\n"
+              f"steps: {check.steps_total} ({check.batches_per_epoch} batches/epoch)\nrun directory: {check.run_dir}",
+              file=sys.stderr)
         return 0
     from dcgan.core.layout import LATEST, METRICS_FILE, SAMPLES_DIR
     from dcgan.training.loop import train

@@ -71,6 +71,15 @@ def all_reduce_mean(tensor: torch.Tensor, ctx: DistContext) -> torch.Tensor:
     return tensor
 
 
+def broadcast_int(value: int, ctx: DistContext) -> int:
+    """Rank 0's ``value`` on every rank (a choice one process makes for all, e.g. the precision)."""
+    if not ctx.enabled:
+        return value
+    tensor = torch.tensor([value], dtype=torch.int64)
+    dist.broadcast(tensor, src=0)
+    return int(tensor.item())
+
+
 def barrier(ctx: DistContext) -> None:
     if ctx.enabled:
         dist.barrier()

@@ -31,7 +31,7 @@ from tqdm import tqdm
 from dcgan import DcganError
 from dcgan.config import Config
 from dcgan.core.checkpoint import load_checkpoint, save_checkpoint
-from dcgan.core.device import resolve_device, resolve_precision
+from dcgan.core.device import PRECISION_NAMES, PrecisionChoice, choose_precision, resolve_device, resolve_precision
 from dcgan.core.layout import CHECKPOINTS_DIR, CONFIG_FILE, LATEST, SAMPLES_DIR
 from dcgan.data import open_dataset
 from dcgan.data.loader import BatchStream
@@ -42,7 +42,8 @@ from dcgan.images import save_grid
 from dcgan.models import build_models
 from dcgan.models.ema import GeneratorEMA, standing_batchnorm_stats_
 from dcgan.sampling import generate, sample_z, seeded_z
-from dcgan.training.distributed import all_reduce_mean, barrier, convert_batchnorm, init_distributed, shutdown, wrap
+from dcgan.training.distributed import all_reduce_mean, barrier, broadcast_int, convert_batchnorm, init_distributed, shutdown
+from dcgan.training.distributed import wrap as wrap_distributed
 from dcgan.training.diversity import DiversityMonitor, real_reference_batch
 from dcgan.training.metrics_log import MetricsLog
 from dcgan.training.state import TrainingState
@@ -74,6 +75,60 @@ def total_steps(cfg: Config, batches_per_epoch: int) -> int:
     if cfg.train.max_steps > 0:
         return cfg.train.max_steps
     return max(1, math.ceil(cfg.train.epochs * batches_per_epoch / cfg.train.d_steps))
+
+
+def run_directory(cfg: Config, resume_dir: str | Path | None, distributed: bool = False) -> Path:
+    """Where the run writes: ``resume_dir``, else ``train.out_dir``, else a fresh dated folder;
+    refused when a new run would land on an existing one."""
+    t = cfg.train
+    run_dir = Path(resume_dir) if resume_dir else Path(t.out_dir) if t.out_dir else default_run_dir(cfg)
+    if distributed and not resume_dir and not t.out_dir:
+        raise DcganError("under torchrun, set train.out_dir so every process agrees on the run directory")
+    if not resume_dir and (run_dir / LATEST).exists():
+        raise DcganError(f"run directory '{run_dir}' already holds a run; use --resume {run_dir} or another train.out_dir")
+    return run_dir
+
+
+@dataclass
+class Preflight:
+    """What ``dcgan train --dry-run`` resolves: everything the run checks before its first step."""
+
+    device: torch.device
+    precision: PrecisionChoice
+    run_dir: Path
+    dataset: str
+    batches_per_epoch: int
+    steps_total: int
+
+
+def preflight(cfg: Config, resume_dir: str | Path | None = None) -> Preflight:
+    """Run every check a real run makes before training (device, precision, run directory, the
+    networks' construction, the data and the batch size against it), writing nothing."""
+    device = resolve_device(cfg.train.device)
+    precision = choose_precision(cfg.train.precision, device)
+    resolve_precision(precision.name, device)  # refuses fp16 on a CPU, as the run does
+    run_dir = run_directory(cfg, resume_dir)
+    if resume_dir:
+        load_checkpoint(resume_dir)
+    with torch.device("meta"):  # shapes and arguments only: no memory, no init time
+        build_models(cfg.model, seed=cfg.train.seed)
+    dataset = open_dataset(
+        cfg.data.name, resolution=cfg.model.resolution, channels=cfg.model.channels,
+        split=cfg.data.split, path=cfg.data.path, keep_list=cfg.data.keep_list, label=cfg.data.label,
+    )
+    stream = BatchStream(dataset, cfg.train.batch_size, cfg.train.seed, 0, 1, num_workers=0)
+    return Preflight(device, precision, run_dir, dataset.description, stream.batches_per_epoch,
+                     total_steps(cfg, stream.batches_per_epoch))
+
+
+def agreed_precision(name: str, device: torch.device, ctx) -> PrecisionChoice:
+    """``choose_precision`` made by rank 0 alone and followed by every process: under torchrun the
+    ranks must not time the CPU against each other, nor train in different precisions."""
+    if not ctx.enabled:
+        return choose_precision(name, device)
+    choice = choose_precision(name, device) if ctx.is_main else None
+    index = broadcast_int(PRECISION_NAMES.index(choice.name) if choice else -1, ctx)
+    return choice or PrecisionChoice(PRECISION_NAMES[index], f"{PRECISION_NAMES[index]}: rank 0's choice")
 
 
 def _checked_labels(labels: torch.Tensor, num_classes: int, data_name: str) -> torch.Tensor:
@@ -129,7 +184,8 @@ class _Run:
         t = self.t = cfg.train
         self.cfg, self.on_tick = cfg, on_tick
         self.ctx, self.device = init_distributed(resolve_device(t.device))
-        self.precision = resolve_precision(t.precision, self.device)
+        self.precision_choice = agreed_precision(t.precision, self.device, self.ctx)
+        self.precision = resolve_precision(self.precision_choice.name, self.device)
         torch.manual_seed(t.seed + self.ctx.rank)  # per-rank seed for modules using the global RNG (dropout variants)
         self.run_dir = self._run_directory(resume_dir)
         saved = load_checkpoint(self.run_dir) if resume_dir else None
@@ -155,13 +211,7 @@ class _Run:
         self.last: dict[str, Any] = {}
 
     def _run_directory(self, resume_dir) -> Path:
-        t = self.t
-        run_dir = Path(resume_dir) if resume_dir else Path(t.out_dir) if t.out_dir else default_run_dir(self.cfg)
-        if self.ctx.enabled and not resume_dir and not t.out_dir:
-            raise DcganError("under torchrun, set train.out_dir so every process agrees on the run directory")
-        if not resume_dir and (run_dir / LATEST).exists():
-            raise DcganError(f"run directory '{run_dir}' already holds a run; use --resume {run_dir} or another train.out_dir")
-        return run_dir
+        return run_directory(self.cfg, resume_dir, distributed=self.ctx.enabled)
 
     def _build_state(self) -> TrainingState:
         t, model, device = self.t, self.cfg.model, self.device
@@ -185,7 +235,7 @@ class _Run:
     def _build_step(self) -> GANStep:
         # The step calls wrapped modules (DDP, torch.compile); G and D themselves are what we save.
         s, t = self.state, self.t
-        g_run, d_run = wrap(s.generator, self.ctx, self.device), wrap(s.discriminator, self.ctx, self.device)
+        g_run, d_run = wrap_distributed(s.generator, self.ctx, self.device), wrap_distributed(s.discriminator, self.ctx, self.device)
         if t.compile:
             g_run, d_run = torch.compile(g_run), torch.compile(d_run)
         return GANStep(g_run, d_run, s.opt_g, s.opt_d, self.precision, t.channels_last,
@@ -203,7 +253,7 @@ class _Run:
         if ctx.is_main:
             print(
                 f"training {cfg.model.arch}/{cfg.preset} {cfg.model.resolution}px x{cfg.model.channels} on "
-                f"{self.dataset.description}\n  device={self.device} precision={self.precision.name} "
+                f"{self.dataset.description}\n  device={self.device} precision={self.precision_choice.reason} "
                 f"batch={t.batch_size} k={t.d_steps} steps={self.steps_total} "
                 f"({self.stream.batches_per_epoch} batches/epoch) run_dir={self.run_dir}",
                 file=sys.stderr,
