@@ -73,6 +73,7 @@ class TrainConfig:
     # else fp32; equal in sample quality to fp32 (benchmarks/precision_equivalence.py)
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (fp16: CUDA only)
     channels_last: bool = True  # NHWC activations: faster for oneDNN (1.2x in fp32 here) and cuDNN alike
+    batchnorm_fp32: bool = False  # under bf16/fp16: BatchNorm computes in float32 (core/device.py)
     compile: bool = False
     log_every: int = 50  # steps between logging ticks (the only host-device syncs)
     checkpoint_every: int = 500  # steps between checkpoint writes (plus every epoch end)

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from dcgan.atomic import atomic_path
+
 
 def make_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2, pad_value: int = 255) -> np.ndarray:
     """uint8 (N, C, H, W) -> uint8 (H', W', C) with ``nrow`` images a row (default: square-ish)."""
@@ -37,7 +39,8 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, s
     img = to_pil(make_grid(images, nrow))
     if scale > 1:
         img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-    img.save(path)
+    with atomic_path(path) as tmp:
+        img.save(tmp)
     return path
 
 
@@ -46,5 +49,6 @@ def save_animation(frames: list[np.ndarray], path: str | Path, duration_ms: int 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pil = [to_pil(f).convert("P", palette=Image.ADAPTIVE) if f.shape[2] == 3 else to_pil(f) for f in frames]
-    pil[0].save(path, save_all=True, append_images=pil[1:], duration=duration_ms, loop=0)
+    with atomic_path(path) as tmp:
+        pil[0].save(tmp, save_all=True, append_images=pil[1:], duration=duration_ms, loop=0)
     return path

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from dcgan.atomic import atomic_path
 from dcgan.data.types import to_uint8
 
 
@@ -95,8 +96,6 @@ def save_npz(images: torch.Tensor, path: str | Path) -> Path:
     """uint8 (N, C, H, W) -> ``.npz`` with ``arr_0`` uint8 NHWC, the convention of public GAN
     evaluation tools (e.g. the TTUR/FID and guided-diffusion evaluators). Written atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, arr_0=images.permute(0, 2, 3, 1).contiguous().numpy())
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        np.savez(tmp, arr_0=images.permute(0, 2, 3, 1).contiguous().numpy())
     return path

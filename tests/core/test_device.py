@@ -9,7 +9,14 @@ import torch
 
 from dcgan import DcganError
 from dcgan.core import device as device_mod
-from dcgan.core.device import PROBE_MIN_SPEEDUP, choose_cpu_precision, choose_precision, cpu_flags, resolve_precision
+from dcgan.core.device import (
+    PROBE_MIN_SPEEDUP,
+    batchnorm_in_float32_,
+    choose_cpu_precision,
+    choose_precision,
+    cpu_flags,
+    resolve_precision,
+)
 
 
 def cpuinfo(*flags: str, model: str = "Test CPU 9000") -> str:
@@ -96,3 +103,21 @@ def test_auto_on_the_cpu_asks_the_cpu_choice(monkeypatch):
 def test_the_real_probe_times_a_conv_in_both_precisions():
     speedup = device_mod.conv_probe_speedup(reps=1)
     assert speedup > 0 and speedup == speedup  # a finite ratio of two timings (no claim about which is faster)
+
+
+def test_batchnorm_in_float32_computes_forward_and_backward_in_float32():
+    def net():
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.Conv2d(8, 2, 3))
+
+    seen = {}
+    plain, kept = net(), batchnorm_in_float32_(net())
+    for name, model in (("plain", plain), ("kept", kept)):
+        model[1].register_forward_hook(lambda m, args, out, name=name: seen.update({name: (args[0].dtype, out.dtype)}))
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y = model(torch.randn(4, 3, 10, 10))
+        y.float().sum().backward()
+    assert seen["plain"] == (torch.bfloat16, torch.bfloat16)
+    assert seen["kept"] == (torch.float32, torch.float32)
+    assert kept.state_dict().keys() == plain.state_dict().keys()
+    assert kept[0].weight.grad.dtype == torch.float32 and kept[3].weight.grad is not None

@@ -28,7 +28,9 @@ def _torchrun(idx_folder, out_dir, extra: list[str], steps: int, resume: bool = 
     else:
         sets = {"data.name": "mnist", "data.path": str(idx_folder), "model.resolution": 16, "model.g_width": 8,
                 "model.d_width": 8, "model.z_dim": 16, "train.batch_size": 8, "train.max_steps": steps,
-                "train.log_every": 1, "train.checkpoint_every": 2, "train.out_dir": str(out_dir), "train.tensorboard": False}
+                "train.log_every": 1, "train.checkpoint_every": 2, "train.out_dir": str(out_dir), "train.tensorboard": False,
+                # fp32: the comparison with one process is up to float reduction order, which bf16 amplifies
+                "train.precision": "fp32"}
         for k, v in sets.items():
             args += ["--set", f"{k}={v}"]
     args += extra
@@ -42,7 +44,8 @@ def _torchrun(idx_folder, out_dir, extra: list[str], steps: int, resume: bool = 
 def test_two_processes_with_sync_bn_match_one_process_with_double_batch(idx_folder, tmp_path):
     _torchrun(idx_folder, tmp_path / "ddp", ["--set", "train.sync_bn=true"], steps=3)
     single = tiny_config(idx_folder, tmp_path / "single", **{
-        "train.batch_size": 16, "train.max_steps": 3, "train.log_every": 1, "train.checkpoint_every": 2})
+        "train.batch_size": 16, "train.max_steps": 3, "train.log_every": 1, "train.checkpoint_every": 2,
+        "train.precision": "fp32"})
     train(single, progress=False)
     a, b = load_checkpoint(tmp_path / "ddp"), load_checkpoint(tmp_path / "single")
     assert a["step"] == b["step"] == 3

@@ -47,14 +47,21 @@ def test_ema_checkpoint_round_trip(idx_folder, tmp_path):
     assert any(not torch.equal(ema[k], raw[k]) for k in raw if "weight" in k)
     g_ema, _ = load_generator(tmp_path / "run")
     g_raw, _ = load_generator(tmp_path / "run", use_ema=False)
+    raw_loaded = g_raw.state_dict()
     for k, v in g_ema.state_dict().items():
-        assert torch.equal(v, ema[k]) and torch.equal(g_raw.state_dict()[k], raw[k])
+        assert torch.equal(raw_loaded[k], raw[k]), k
+        if "running" in k:  # re-estimated at load on a contiguous G; training's copy was channels-last,
+            # whose convolutions sum in another order: same statistics up to rounding
+            assert torch.allclose(v, ema[k], rtol=1e-4, atol=1e-6), k
+        else:
+            assert torch.equal(v, ema[k]), k
 
 
 VARIANTS = {
     "ema": {"train.ema_decay": 0.9},
     "class-aware+mean-channel+k2": {"model.num_classes": 10, "model.mean_channel": True, "train.d_steps": 2},
     "upconv+ema": {"model.arch": "upconv", "model.resolution": 28, "train.ema_decay": 0.99},  # dropout: global RNG
+    "bf16+batchnorm_fp32": {"train.precision": "bf16", "train.batchnorm_fp32": True},
 }
 
 

@@ -26,9 +26,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse's one-line refusal (status 2), or --help/--version (0)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return int(args._run(args) or 0)
     except DcganError as exc:
         print(f"dcgan {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # a place that cannot be read or written (missing folder, read-only, full disk, file-size
+        # limit): one line naming it. Every writer goes through a temp file and a rename
+        # (core/atomic.py), so nothing half-written is left under the final name.
+        where = f"'{exc.filename}'" if exc.filename else "a file"
+        print(f"dcgan {args.command}: error: cannot use {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from dcgan import DcganError
+from dcgan.cli.options import count, nonnegative
 
 
 def add_parser(sub):
@@ -16,9 +17,9 @@ def add_parser(sub):
     p.add_argument("--data", default="fashion-mnist", help="dataset name or path (default fashion-mnist); converted "
                    "to the checkpoint's resolution and channels, so a DCGAN trained elsewhere transfers")
     p.add_argument("--data-path", default="", help="where the named dataset's files are (default: its usual place)")
-    p.add_argument("--labels-per-class", type=int, default=400, help="few-label column: N labels per class "
+    p.add_argument("--labels-per-class", type=nonnegative, default=400, help="few-label column: N labels per class "
                    "(default 400, the paper's CIFAR-10 setting; 0 skips it)")
-    p.add_argument("--draws", type=int, default=10, help="random few-label draws R (default 10)")
+    p.add_argument("--draws", type=count, default=10, help="random few-label draws R (default 10)")
     p.add_argument("--methods", default="dcgan,random,pixels,kmeans,cnn",
                    help="comma-separated subset of dcgan,random,pixels,kmeans,cnn")
     p.add_argument("--no-full", action="store_true", help="skip the all-labels column")
@@ -27,22 +28,22 @@ def add_parser(sub):
     p.add_argument("--solver", choices=["lbfgs", "liblinear"], default="lbfgs",
                    help="SVM solver for the same objective: float32 L-BFGS (default) or scikit-learn's LinearSVC")
     p.add_argument("--no-standardize", action="store_true", help="fit the SVM on raw (not standardised) features")
-    p.add_argument("--kmeans-k", type=int, default=1600, help="K-means centroids (default 1600: 6400 features)")
-    p.add_argument("--kmeans-patches", type=int, default=400_000, help="random patches K-means is fitted on "
+    p.add_argument("--kmeans-k", type=count, default=1600, help="K-means centroids (default 1600: 6400 features)")
+    p.add_argument("--kmeans-patches", type=count, default=400_000, help="random patches K-means is fitted on "
                    "(default 400,000, as Coates & Ng's code)")
-    p.add_argument("--kmeans-iterations", type=int, default=50, help="Lloyd iterations of K-means (default 50, as "
+    p.add_argument("--kmeans-iterations", type=count, default=50, help="Lloyd iterations of K-means (default 50, as "
                    "Coates & Ng's code; 100,000 patches and 10 iterations gave 71.9%% on CIFAR-10, these 73.1%%)")
-    p.add_argument("--cnn-steps", type=int, default=1000, help="max training steps (batch 64) of the supervised CNN")
-    p.add_argument("--cnn-draws", type=int, default=3, help="few-label draws for the CNN (the first of the same draws; "
+    p.add_argument("--cnn-steps", type=count, default=1000, help="max training steps (batch 64) of the supervised CNN")
+    p.add_argument("--cnn-draws", type=count, default=3, help="few-label draws for the CNN (the first of the same draws; "
                    "default 3, as each is a CNN training run)")
-    p.add_argument("--bn-images", type=int, default=0, help="training images D's BatchNorm population statistics "
+    p.add_argument("--bn-images", type=nonnegative, default=0, help="training images D's BatchNorm population statistics "
                    "are averaged over (default 0: all; a few thousand give the same statistics for a wide D at a "
                    "fraction of the cost)")
-    p.add_argument("--max-train", type=int, default=0, help="use a random subset of this many training images")
-    p.add_argument("--max-test", type=int, default=0, help="use a random subset of this many test images")
+    p.add_argument("--max-train", type=nonnegative, default=0, help="use a random subset of this many training images")
+    p.add_argument("--max-test", type=nonnegative, default=0, help="use a random subset of this many test images")
     p.add_argument("--feature-cache", default="", metavar="DIR", help="keep extracted features in DIR and reuse "
                    "them when the checkpoint, data and settings are the same (a stopped run resumes after extraction)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=nonnegative, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--out", help="output folder (default RUN_DIR/classify for a run directory, "
                    "else next to the checkpoint's run)")

@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from dcgan.cli.options import count, nonnegative
+
 
 def add_parser(sub):
     p = sub.add_parser("data", help="inspect, prepare (pack) or download datasets")
@@ -15,20 +17,20 @@ def add_parser(sub):
         q.add_argument("source", metavar="SRC", help="a dataset name (cifar10, svhn, lsun, ...) or a path")
         q.add_argument("--path", default="", help="where a named dataset's files are (data.path)")
         q.add_argument("--split", default="train", help="train (default), test, extra, ...")
-        q.add_argument("--resolution", type=int, default=resolution, required=resolution is None,
+        q.add_argument("--resolution", type=count, default=resolution, required=resolution is None,
                        help="model resolution" + (f" (default {resolution})" if resolution else ""))
         q.add_argument("--channels", type=int, choices=[1, 3], default=3, help="model channels (default 3)")
 
     q = cmds.add_parser("inspect", help="print format, count, sizes, classes; write a grid of a few images")
     common(q, 64)
     q.add_argument("--grid", default="", help="grid PNG path (default: <name>-grid.png)")
-    q.add_argument("--n", type=int, default=64, help="images in the grid (default 64)")
+    q.add_argument("--n", type=count, default=64, help="images in the grid (default 64)")
     q.add_argument("--json", action="store_true", help="print the report as JSON")
 
     q = cmds.add_parser("prepare", help="pack a dataset, resized/cropped, into one fast .npz")
     common(q, None)
     q.add_argument("--out", required=True, help="the pack to write (.npz)")
-    q.add_argument("--workers", type=int, default=0, help="DataLoader workers decoding streamed sources")
+    q.add_argument("--workers", type=nonnegative, default=0, help="DataLoader workers decoding streamed sources")
 
     q = cmds.add_parser("download", help="fetch MNIST, Fashion-MNIST, CIFAR-10 or SVHN (checksum-verified)")
     q.add_argument("name", choices=["mnist", "fashion-mnist", "cifar10", "svhn"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from dcgan.cli.options import count, nonnegative, positive_float
+
 
 def add_parser(sub):
     p = sub.add_parser(
@@ -17,16 +19,16 @@ def add_parser(sub):
     p.add_argument("--path", default="", help="where a named dataset's files are (default: its usual place)")
     p.add_argument("--hamming", type=int, default=0, choices=[0, 1, 2],
                    help="also group codes within this Hamming radius (multi-index hashing; default 0: exact)")
-    p.add_argument("--epochs", type=int, default=10, help="autoencoder epochs (default 10)")
-    p.add_argument("--batch-size", type=int, default=256, help="autoencoder batch size (default 256)")
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
-    p.add_argument("--seed", type=int, default=0, help="seed of initialisation, order, corruption, dropout")
-    p.add_argument("--fit-images", type=int, default=0, help="fit on a seeded sample of this many images (0: all)")
+    p.add_argument("--epochs", type=count, default=10, help="autoencoder epochs (default 10)")
+    p.add_argument("--batch-size", type=count, default=256, help="autoencoder batch size (default 256)")
+    p.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    p.add_argument("--seed", type=nonnegative, default=0, help="seed of initialisation, order, corruption, dropout")
+    p.add_argument("--fit-images", type=nonnegative, default=0, help="fit on a seeded sample of this many images (0: all)")
     p.add_argument("--threshold", choices=["median", "zero"], default="median",
                    help="bit = code > per-unit max(median, 0) (default) or code > 0")
     p.add_argument("--load", metavar="AE", default="", help="reuse a fitted autoencoder.pt instead of fitting")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.add_argument("--hash-batch-size", type=int, default=1024)
+    p.add_argument("--hash-batch-size", type=count, default=1024)
     return p
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from dcgan import DcganError
+from dcgan.cli.options import count, nonnegative
 
 
 def add_parser(sub):
@@ -21,19 +22,20 @@ def add_parser(sub):
     p.add_argument("--reference", help="dataset name or path (default: the checkpoint's training data, else fashion-mnist)")
     p.add_argument("--reference-path", default="", help="where a named reference dataset lives (default: its default)")
     p.add_argument("--split", help="reference split (default: test if the data has one, else train)")
-    p.add_argument("--n", type=int, default=10000, help="samples to draw from a checkpoint (default 10000)")
-    p.add_argument("--n-reference", type=int, default=10000,
+    p.add_argument("--n", type=count, default=10000, help="samples to draw from a checkpoint (default 10000)")
+    p.add_argument("--n-reference", type=nonnegative, default=10000,
                    help="reference images (default 10000; a seeded subset when the split is larger; 0 = all)")
     p.add_argument("--features", default="auto", help="feature space: fashion-cnn | inception | auto "
                    "(auto: fashion-cnn for grey images, inception for RGB)")
     p.add_argument("--inception-weights", help="pytorch-fid's pt_inception-2015-12-05-6726825d.pth "
-                   "(or $DCGAN_INCEPTION_WEIGHTS)")
+                   "(or $DCGAN_INCEPTION_WEIGHTS; default: the torch hub cache's copy, $TORCH_HOME/hub/checkpoints, "
+                   "downloaded there once from pytorch-fid's release unless $DCGAN_OFFLINE=1)")
     p.add_argument("--classifier-weights", help="another fashion-cnn weights file (default: the packaged one)")
     p.add_argument("--metrics", default="fid,kid,prdc,nnd", help="comma-separated (default fid,kid,prdc,nnd)")
-    p.add_argument("--seed", type=int, default=0, help="noise seed, KID subsets and reference subset (default 0)")
+    p.add_argument("--seed", type=nonnegative, default=0, help="noise seed, KID subsets and reference subset (default 0)")
     p.add_argument("--bn", choices=["running", "batch"], default="running", help="BatchNorm mode when sampling")
     p.add_argument("--neighbours", metavar="PNG", help="also write samples beside their nearest training images")
-    p.add_argument("--neighbours-pool", type=int, default=0, help="train images searched for --neighbours (0 = all)")
+    p.add_argument("--neighbours-pool", type=nonnegative, default=0, help="train images searched for --neighbours (0 = all)")
     p.add_argument("--cache-dir", help="reference-feature cache (default $DCGAN_CACHE_DIR or ~/.cache/dcgan/reference)")
     p.add_argument("--device", default="auto")
     p.add_argument("--out", help="write the result JSON here (default: print only)")

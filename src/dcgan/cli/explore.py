@@ -18,6 +18,7 @@ import argparse
 import sys
 
 from dcgan import DcganError
+from dcgan.cli.options import count, finite_float, nonnegative, nonnegative_float, positive_float
 
 EXEMPLARS_HELP = "exemplar tokens: INDEX (on the --sheet-seed sheet), SEED:INDEX, seed=SEED, @FILE; comma-separated"
 
@@ -33,8 +34,8 @@ def _common(p: argparse.ArgumentParser, needs_d: bool = False) -> None:
 
 
 def _sheet_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sheet-seed", type=int, default=0, help="seed of the numbered sheet that plain indices refer to")
-    p.add_argument("--sheet-n", type=int, default=64, help="number of samples on that sheet (default 64)")
+    p.add_argument("--sheet-seed", type=nonnegative, default=0, help="seed of the numbered sheet that plain indices refer to")
+    p.add_argument("--sheet-n", type=count, default=64, help="number of samples on that sheet (default 64)")
 
 
 def _data_options(p: argparse.ArgumentParser, split: str) -> None:
@@ -50,18 +51,18 @@ def add_parser(sub):
 
     s = exp.add_parser("sheet", help="numbered sample sheet and a boxes template")
     _common(s)
-    s.add_argument("--seed", type=int, default=0, help="noise seed (the sheet is `dcgan sample --seed S --n N`)")
-    s.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
-    s.add_argument("--nrow", type=int, default=0, help="samples a row (default 8)")
+    s.add_argument("--seed", type=nonnegative, default=0, help="noise seed (the sheet is `dcgan sample --seed S --n N`)")
+    s.add_argument("--n", type=count, default=64, help="number of samples (default 64)")
+    s.add_argument("--nrow", type=nonnegative, default=0, help="samples a row (default 8)")
     s.add_argument("--no-template", action="store_true", help="do not write boxes_template.json")
 
     w = exp.add_parser("walk", help="interpolate through random points in z (Fig. 4)")
     _common(w)
     w.add_argument("--seeds", default="0", help="one walk per seed, e.g. '0,1,5-7' (default 0)")
-    w.add_argument("--points", type=int, default=9, help="random points per walk (paper: 9)")
-    w.add_argument("--steps", type=int, default=8, help="steps between consecutive points (default 8)")
+    w.add_argument("--points", type=count, default=9, help="random points per walk (paper: 9)")
+    w.add_argument("--steps", type=count, default=8, help="steps between consecutive points (default 8)")
     w.add_argument("--mode", choices=["linear", "slerp", "both"], default="both")
-    w.add_argument("--frame-ms", type=int, default=120, help="GIF frame duration")
+    w.add_argument("--frame-ms", type=count, default=120, help="GIF frame duration")
 
     a = exp.add_parser("arith", help="vector arithmetic on averaged exemplar z's (Fig. 7)")
     _common(a)
@@ -69,46 +70,46 @@ def add_parser(sub):
                    help=f"a concept and its exemplars, e.g. A=3,17,42 (repeat per concept); {EXEMPLARS_HELP}")
     a.add_argument("--expr", required=True, help="expression over concept names, e.g. 'A - B + C'")
     _sheet_options(a)
-    a.add_argument("--seed", type=int, default=0, help="seed of the neighbours' uniform noise")
-    a.add_argument("--noise", type=float, default=0.25, help="neighbour noise half-width (paper: 0.25)")
+    a.add_argument("--seed", type=nonnegative, default=0, help="seed of the neighbours' uniform noise")
+    a.add_argument("--noise", type=nonnegative_float, default=0.25, help="neighbour noise half-width (paper: 0.25)")
 
     x = exp.add_parser("axis", help="attribute axis mean(A) - mean(B); random samples moved along it (Fig. 8)")
     _common(x)
     x.add_argument("--set-a", required=True, help=f"exemplars of A (axis points towards A); {EXEMPLARS_HELP}")
     x.add_argument("--set-b", required=True, help="exemplars of B")
     _sheet_options(x)
-    x.add_argument("--seed", type=int, default=0, help="seed of the random samples moved along the axis")
-    x.add_argument("--n", type=int, default=8, help="random samples (rows)")
-    x.add_argument("--steps", type=int, default=9, help="positions along the axis (columns)")
-    x.add_argument("--extent", type=float, default=1.0, help="alpha runs from -extent to +extent")
+    x.add_argument("--seed", type=nonnegative, default=0, help="seed of the random samples moved along the axis")
+    x.add_argument("--n", type=count, default=8, help="random samples (rows)")
+    x.add_argument("--steps", type=count, default=9, help="positions along the axis (columns)")
+    x.add_argument("--extent", type=positive_float, default=1.0, help="alpha runs from -extent to +extent")
 
     f = exp.add_parser("forget", help="drop the G feature maps that draw a boxed object (§6.3.1)")
     _common(f)
     f.add_argument("--boxes", required=True, help="boxes JSON (template from `dcgan explore sheet`)")
-    f.add_argument("--seed", type=int, default=1, help="seed of the new samples (and of negative positions)")
-    f.add_argument("--n", type=int, default=16, help="new samples drawn with and without the drop")
-    f.add_argument("--threshold", type=float, default=0.0, help="drop maps whose weight exceeds this (paper: 0)")
-    f.add_argument("--negatives", type=float, default=1.0, help="negative positions per positive")
-    f.add_argument("--C", type=float, default=1.0, dest="c", help="inverse L2 strength of the logistic regression")
+    f.add_argument("--seed", type=nonnegative, default=1, help="seed of the new samples (and of negative positions)")
+    f.add_argument("--n", type=count, default=16, help="new samples drawn with and without the drop")
+    f.add_argument("--threshold", type=finite_float, default=0.0, help="drop maps whose weight exceeds this (paper: 0)")
+    f.add_argument("--negatives", type=positive_float, default=1.0, help="negative positions per positive")
+    f.add_argument("--C", type=positive_float, default=1.0, dest="c", help="inverse L2 strength of the logistic regression")
 
     g = exp.add_parser("guided", help="guided backprop of D's strongest last-layer features, trained vs random D (Fig. 5)")
     _common(g, needs_d=True)
     _data_options(g, "")
-    g.add_argument("--images", type=int, default=2048, help="real images searched for maximal responses")
-    g.add_argument("--seed", type=int, default=0, help="seed choosing the real images")
-    g.add_argument("--k", type=int, default=6, help="top channels shown (paper: 6)")
-    g.add_argument("--per-channel", type=int, default=4, help="strongest responses shown per channel")
-    g.add_argument("--random-seed", type=int, default=1, help="init seed of the random discriminator")
+    g.add_argument("--images", type=count, default=2048, help="real images searched for maximal responses")
+    g.add_argument("--seed", type=nonnegative, default=0, help="seed choosing the real images")
+    g.add_argument("--k", type=count, default=6, help="top channels shown (paper: 6)")
+    g.add_argument("--per-channel", type=count, default=4, help="strongest responses shown per channel")
+    g.add_argument("--random-seed", type=nonnegative, default=1, help="init seed of the random discriminator")
 
     n = exp.add_parser("neighbours", help="generated samples beside their nearest training images")
     _common(n)
     _data_options(n, "")
-    n.add_argument("--max-train", type=int, default=0, help="search only this many training images (0: all)")
+    n.add_argument("--max-train", type=nonnegative, default=0, help="search only this many training images (0: all)")
     n.add_argument("--reference-split", default="test", help="held-out split for the distance baseline ('' to skip)")
-    n.add_argument("--reference", type=int, default=256, help="held-out images in the baseline")
-    n.add_argument("--seed", type=int, default=0, help="noise seed of the generated samples")
-    n.add_argument("--n", type=int, default=8, help="generated samples (rows)")
-    n.add_argument("--k", type=int, default=5, help="neighbours shown per sample")
+    n.add_argument("--reference", type=count, default=256, help="held-out images in the baseline")
+    n.add_argument("--seed", type=nonnegative, default=0, help="noise seed of the generated samples")
+    n.add_argument("--n", type=count, default=8, help="generated samples (rows)")
+    n.add_argument("--k", type=count, default=5, help="neighbours shown per sample")
     n.add_argument("--feature-space", default="discriminator",
                    help="'discriminator' (the checkpoint's D, §5 pooling; default) or an evaluation feature space "
                    "(fashion-cnn, inception)")

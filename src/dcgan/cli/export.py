@@ -7,6 +7,7 @@ import json
 import sys
 
 from dcgan import DcganError
+from dcgan.cli.options import count
 
 
 def add_parser(sub):
@@ -18,7 +19,7 @@ def add_parser(sub):
     p.add_argument("--discriminator", action="store_true",
                    help="onnx: also export D, to <out stem>.discriminator.onnx")
     p.add_argument("--no-ema", action="store_true", help="onnx: export the raw G even if the checkpoint has an EMA copy")
-    p.add_argument("--opset", type=int, default=18, help="onnx opset (default 18)")
+    p.add_argument("--opset", type=count, default=18, help="onnx opset (default 18)")
     return p
 
 

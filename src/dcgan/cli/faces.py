@@ -16,14 +16,15 @@ import sys
 from pathlib import Path
 
 from dcgan import DcganError
+from dcgan.cli.options import count, nonnegative, positive_float
 
 
 def _model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", required=True, help="face model: checkpoint file or run directory")
     p.add_argument("--judge", required=True, help="judge checkpoint (judge.pt, or the folder holding it)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--sheet-seed", type=int, default=0, help="seed of the numbered sheet exemplars are picked from")
-    p.add_argument("--sheet-n", type=int, default=512, help="samples on that sheet (default 512)")
+    p.add_argument("--sheet-seed", type=nonnegative, default=0, help="seed of the numbered sheet exemplars are picked from")
+    p.add_argument("--sheet-n", type=count, default=512, help="samples on that sheet (default 512)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--no-ema", action="store_true", help="use the raw generator even if the checkpoint has an EMA copy")
 
@@ -37,28 +38,28 @@ def add_parser(sub):
     j.add_argument("--data", default="utkface", help="labelled faces: a name or path (default utkface)")
     j.add_argument("--data-path", default="", help="where the named dataset is")
     j.add_argument("--out", required=True, help="folder for judge.pt and judge.json")
-    j.add_argument("--epochs", type=int, default=4)
-    j.add_argument("--seed", type=int, default=0)
-    j.add_argument("--limit", type=int, default=0, help="train on N faces only (smoke tests)")
-    j.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    j.add_argument("--epochs", type=count, default=4)
+    j.add_argument("--seed", type=nonnegative, default=0)
+    j.add_argument("--limit", type=nonnegative, default=0, help="train on N faces only (smoke tests)")
+    j.add_argument("--threads", type=nonnegative, default=0, help="torch CPU threads (0: torch's default)")
 
     s = steps.add_parser("score", help="judge-scored vector arithmetic: mean3, single, pixel, random")
     _model(s)
-    s.add_argument("--pool", type=int, default=12, help="most confident sheet samples per concept (default 12)")
-    s.add_argument("--draws", type=int, default=20, help="exemplar draws per expression (default 20)")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--pool", type=count, default=12, help="most confident sheet samples per concept (default 12)")
+    s.add_argument("--draws", type=count, default=20, help="exemplar draws per expression (default 20)")
+    s.add_argument("--seed", type=nonnegative, default=0)
     s.add_argument("--concept", action="append", default=[], metavar="NAME=TOKENS",
                    help="pick a concept by eye instead (e.g. old_man=3,17,42 on the sheet); repeatable")
 
     x = steps.add_parser("pose", help="turn axis from the mirror-image pose proxy, checked with the judge")
     _model(x)
     x.add_argument("--data", default="utkface", help="real faces for the pose proxy (default utkface)")
-    x.add_argument("--real", type=int, default=4000, help="real faces the proxy is fitted on")
-    x.add_argument("--k", type=int, default=4, help="sheet samples per side of the axis (paper: 4)")
-    x.add_argument("--n", type=int, default=32, help="random samples moved along the axis")
-    x.add_argument("--steps", type=int, default=9, help="alphas (odd)")
-    x.add_argument("--extent", type=float, default=1.5)
-    x.add_argument("--seed", type=int, default=1)
+    x.add_argument("--real", type=count, default=4000, help="real faces the proxy is fitted on")
+    x.add_argument("--k", type=count, default=4, help="sheet samples per side of the axis (paper: 4)")
+    x.add_argument("--n", type=count, default=32, help="random samples moved along the axis")
+    x.add_argument("--steps", type=count, default=9, help="alphas (odd)")
+    x.add_argument("--extent", type=positive_float, default=1.5)
+    x.add_argument("--seed", type=nonnegative, default=1)
     return p
 
 

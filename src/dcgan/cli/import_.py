@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from dcgan import DcganError
+from dcgan.cli.options import count
 
 FORMATS = {"authors": "the authors' released Theano model folder (*_gen_params.jl_NN.npy, *_discrim_params.jl_NN.npy)"}
 
@@ -25,7 +26,7 @@ def add_parser(sub):
     p.add_argument("format", choices=sorted(FORMATS), help="; ".join(f"{k}: {v}" for k, v in FORMATS.items()))
     p.add_argument("source", help="the model folder")
     p.add_argument("--out", required=True, help="checkpoint file (*.pt) or run directory to write")
-    p.add_argument("--stats-images", type=int, default=2048,
+    p.add_argument("--stats-images", type=count, default=2048,
                    help="z draws the BatchNorm running statistics (for --bn running) are averaged over (default 2048)")
     return p
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 
 from dcgan import DcganError
+from dcgan.cli.options import count, nonnegative
 
 
 def add_parser(sub):
     p = sub.add_parser("sample", help="generate images from a checkpoint")
     p.add_argument("--checkpoint", required=True, help="checkpoint file or run directory")
-    p.add_argument("--n", type=int, default=64, help="number of images (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="noise seed (same seed, same images)")
+    p.add_argument("--n", type=count, default=64, help="number of images (default 64)")
+    p.add_argument("--seed", type=nonnegative, default=0, help="noise seed (same seed, same images)")
     p.add_argument("--z", dest="z_file", metavar="FILE.npy",
                    help="render these latent vectors (float32 (N, z_dim), in order) instead of drawing --n from --seed; "
                    "with --bn batch the whole file is one BatchNorm batch, as the authors sampled")
@@ -20,11 +21,11 @@ def add_parser(sub):
     p.add_argument("--bn", choices=["running", "batch"], default="running",
                    help="BatchNorm statistics: running averages (default; each image depends only on its z) "
                    "or per-batch (the authors' code)")
-    p.add_argument("--batch-size", type=int, default=256, help="images a forward pass (with --z and --bn batch: the whole file)")
+    p.add_argument("--batch-size", type=count, default=256, help="images a forward pass (with --z and --bn batch: the whole file)")
     p.add_argument("--device", default="auto")
     p.add_argument("--no-ema", action="store_true", help="use the raw generator even if the checkpoint has an EMA copy")
-    p.add_argument("--class", dest="class_index", type=int, help="class-conditional checkpoints: draw only this class")
-    p.add_argument("--per-class", type=int, default=0, metavar="N",
+    p.add_argument("--class", dest="class_index", type=nonnegative, help="class-conditional checkpoints: draw only this class")
+    p.add_argument("--per-class", type=nonnegative, default=0, metavar="N",
                    help="class-conditional checkpoints: N images of every class, one class per grid row (replaces --n)")
     return p
 

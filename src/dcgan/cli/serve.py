@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from dcgan.cli.options import port
+
 DEFAULT_PORT = 8619
 
 
@@ -17,7 +19,7 @@ def add_parser(sub):
     p = sub.add_parser("serve", help="latent-space explorer in the browser (sheet, arithmetic, walks, axes)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir", metavar="RUN", help="run directory or checkpoint file")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free one)")
+    p.add_argument("--port", type=port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 opens it to the network)")
     p.add_argument("--device", default="auto", help="auto (cuda, then cpu), cpu, cuda ...")

@@ -9,14 +9,13 @@ file (``os.replace`` is atomic on POSIX): a crash at any moment leaves the previ
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from dcgan import DcganError
+from dcgan.atomic import atomic_path
 from dcgan.config import Config, config_from_dict
 from dcgan.core.layout import LATEST, checkpoint_file
 from dcgan.core.safetensors_io import is_safetensors, load_safetensors_checkpoint
@@ -32,17 +31,27 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT, "version": VERSION, **state}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_path(path, fsync=True) as tmp, open(tmp, "wb") as fh:  # a failed write never replaces the last good one
             torch.save(payload, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except RuntimeError as exc:
+        # torch's zip writer re-raises a full disk as a RuntimeError about stream positions; give
+        # back the OSError underneath, naming the checkpoint, so the user reads "No space left".
+        cause = _os_error_in(exc)
+        if cause is None:
+            raise
+        raise OSError(cause.errno, cause.strerror, str(path)) from exc
     return path
+
+
+def _os_error_in(exc: BaseException) -> OSError | None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OSError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

@@ -155,6 +155,24 @@ def choose_precision(name: str, device: torch.device) -> PrecisionChoice:
     return choose_cpu_precision()
 
 
+def _inputs_to_float32(module: torch.nn.Module, args: tuple) -> tuple:
+    return tuple(a.float() if torch.is_tensor(a) and a.is_floating_point() else a for a in args)
+
+
+def batchnorm_in_float32_(module: torch.nn.Module) -> torch.nn.Module:
+    """In place: every BatchNorm in ``module`` normalises in float32 under a bf16/fp16 autocast.
+
+    Autocast leaves BatchNorm alone, so it computes in the dtype it is given: a convolution's
+    bf16 output. Cast to float32 first, its backward (``g - mean(g) - x_hat * mean(g * x_hat)``,
+    a difference of near-equal terms) runs in float32 too; the next convolution casts back to
+    bf16. A forward pre-hook, so state dicts, copies and DDP are untouched.
+    """
+    for m in module.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.register_forward_pre_hook(_inputs_to_float32)
+    return module
+
+
 @dataclass
 class Precision:
     name: str  # fp32 | bf16 | fp16

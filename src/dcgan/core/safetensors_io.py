@@ -49,10 +49,12 @@ def state_to_tensors(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], di
 
 
 def save_safetensors(state: dict[str, Any], path: str | Path) -> Path:
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     tensors, metadata = state_to_tensors(state)
-    save_file(tensors, str(path), metadata=metadata)
+    # serialised in memory (G and D of a DCGAN are tens of MB at most), written by Python: a full
+    # disk is then an OSError naming the file, not the Rust writer's own error type
+    Path(path).write_bytes(save(tensors, metadata=metadata))
     return Path(path)
 
 

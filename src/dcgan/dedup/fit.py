@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from dcgan import DcganError
+from dcgan.atomic import atomic_path
 from dcgan.data.types import ImageDataset, to_model_range
 from dcgan.dedup.source import gather
 from dcgan.models.autoencoder import AutoencoderConfig, HashAutoencoder
@@ -120,9 +121,8 @@ def save_autoencoder(path: str | Path, model: HashAutoencoder, threshold: dict, 
         "threshold": {"rule": threshold["rule"], "values": threshold["values"].detach().cpu()},
         "fit": history or {},
     }
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        torch.save(state, fh)
     return path
 
 

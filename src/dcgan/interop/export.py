@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from dcgan import DcganError
+from dcgan.atomic import atomic_path
 from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
 from dcgan.core.run import generator_from_state, open_run
 from dcgan.core.safetensors_io import load_safetensors_checkpoint, save_safetensors
@@ -80,18 +81,6 @@ def _quiet():
         logger.setLevel(level)
 
 
-@contextlib.contextmanager
-def _atomic(out: Path):
-    """Yield a temporary path beside ``out``; rename it over ``out`` only if the block succeeds."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def export_safetensors(checkpoint: str | Path, out: str | Path) -> dict[str, Any]:
     """Write the networks' tensors + config (``core.safetensors_io``); returns a summary."""
     out = _writable_target(out)
@@ -100,7 +89,7 @@ def export_safetensors(checkpoint: str | Path, out: str | Path) -> dict[str, Any
     if state.get("generator_ema"):
         # The copy dcgan sample uses: EMA weights + their standing BatchNorm statistics.
         exported["generator_ema"] = generator_from_state(state, checkpoint_config(state), use_ema=True).state_dict()
-    with _atomic(out) as tmp:
+    with atomic_path(out) as tmp:
         save_safetensors(exported, tmp)
         back = load_safetensors_checkpoint(tmp)  # the file must read back as ours, tensor for tensor
         for net in ("generator", "generator_ema", "discriminator"):
@@ -192,7 +181,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path, discriminator: bool = F
         trace = _check_inputs(cfg, 2, seed + 1, image)
         check = _check_inputs(cfg, CHECK_BATCH, seed, image)
         outputs = ["logits"] if image else ["images"]
-        with _atomic(path) as tmp:
+        with atomic_path(path) as tmp:
             _onnx_export(module, tuple(trace.values()), list(trace), outputs, tmp, config, role, opset)
             diff = verify_onnx(tmp, module, check)
             if not diff <= atol:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from dcgan import __version__
+from dcgan.atomic import write_text_atomic
 from dcgan.report import layout
 from dcgan.report.assets import Assets
 from dcgan.report.markup import esc
@@ -114,7 +115,5 @@ def build_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path
                 f"{model.get('channels', '?')} ch, on {data.get('name', '?')} · {run_dir} · "
                 f"report made {time.strftime('%Y-%m-%d %H:%M')}")
     index = out_dir / "index.html"
-    tmp = index.with_suffix(".html.tmp")
-    tmp.write_text(render_page(title, subtitle, sections), encoding="utf-8")
-    tmp.replace(index)  # a browser refreshing mid-build never sees half a page
+    write_text_atomic(index, render_page(title, subtitle, sections))  # a refreshing browser never sees half a page
     return index

@@ -17,6 +17,7 @@ Run directory layout (``dcgan.core.layout``)::
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 import time
@@ -29,9 +30,10 @@ import torch
 from tqdm import tqdm
 
 from dcgan import DcganError
+from dcgan.atomic import write_text_atomic
 from dcgan.config import Config
 from dcgan.core.checkpoint import load_checkpoint, save_checkpoint
-from dcgan.core.device import PRECISION_NAMES, PrecisionChoice, choose_precision, resolve_device, resolve_precision
+from dcgan.core.device import PRECISION_NAMES, PrecisionChoice, batchnorm_in_float32_, choose_precision, resolve_device, resolve_precision
 from dcgan.core.layout import CHECKPOINTS_DIR, CONFIG_FILE, LATEST, SAMPLES_DIR
 from dcgan.data import open_dataset
 from dcgan.data.loader import BatchStream
@@ -167,6 +169,7 @@ def train(
         run.bar.close()
         run.tick()
         run.checkpoint()
+        barrier(run.ctx)  # as at a normal end: no process leaves the group while rank 0 still writes
         print(f"\ninterrupted: saved a checkpoint at step {run.state.step}; continue with: "
               f"dcgan train --resume {run.run_dir}", file=sys.stderr)
     else:
@@ -197,9 +200,10 @@ class _Run:
                                   num_workers=cfg.data.num_workers)
         if self.ctx.is_main:  # only once the data is known to fit: a refused run leaves no folder behind
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            (self.run_dir / CONFIG_FILE).write_text(cfg.to_json())
+            write_text_atomic(self.run_dir / CONFIG_FILE, cfg.to_json())
         self.state = self._build_state()
         if saved is not None:
+            self._check_same_data(saved)
             self.state.restore(saved)
         self.step_fn = self._build_step()
         self.fixed_z = seeded_z(t.seed + FIXED_NOISE_SEED_OFFSET, t.samples_per_grid, cfg.model.z_dim, cfg.model.z_dist)
@@ -209,6 +213,17 @@ class _Run:
         self.evaluator = FrechetDuringTraining(cfg, t.eval_samples, self.device) if t.eval_every > 0 else None
         self.bar = None
         self.last: dict[str, Any] = {}
+
+    def _check_same_data(self, saved: dict[str, Any]) -> None:
+        """Resume continues the saved data cursor through a permutation of the dataset's images: a
+        dataset that gained or lost images since would silently train on other batches."""
+        was = int(saved.get("dataset_size") or 0)  # 0: a checkpoint from before the size was kept
+        if was and was != len(self.dataset):
+            raise DcganError(
+                f"data '{self.cfg.data.name}' now has {len(self.dataset)} images but the run in {self.run_dir} "
+                f"was trained on {was}: the saved data cursor would point at other batches. Restore the data "
+                "as it was, or start a new run"
+            )
 
     def _run_directory(self, resume_dir) -> Path:
         return run_directory(self.cfg, resume_dir, distributed=self.ctx.enabled)
@@ -221,6 +236,8 @@ class _Run:
         memory_format = torch.channels_last if t.channels_last else torch.contiguous_format
         G.to(device, memory_format=memory_format)
         D.to(device, memory_format=memory_format)
+        if t.batchnorm_fp32 and self.precision.dtype is not None:
+            batchnorm_in_float32_(G), batchnorm_in_float32_(D)
         adam_kwargs: dict[str, Any] = {"betas": (t.beta1, t.beta2), "weight_decay": t.weight_decay}
         adam_kwargs["fused" if device.type == "cuda" else "foreach"] = True
         opt_g = torch.optim.Adam(G.parameters(), lr=t.lr_g, **adam_kwargs)
@@ -360,7 +377,8 @@ class _Run:
                 f"non-finite weights at step {s.step}; kept the last good checkpoint in {self.run_dir / CHECKPOINTS_DIR}"
             )
         if self.ctx.is_main:
-            save_checkpoint(s.to_checkpoint(self.cfg, self.stream.batches_per_epoch), self.run_dir / CHECKPOINTS_DIR / name)
+            save_checkpoint(s.to_checkpoint(self.cfg, self.stream.batches_per_epoch, len(self.dataset)),
+                            self.run_dir / CHECKPOINTS_DIR / name)
 
     def evaluate(self) -> None:
         record = {"step": self.state.step, **self.evaluator(self.sampler()), "time": time.time()}
@@ -377,4 +395,10 @@ class _Run:
             report_skipped(self.dataset)  # how many corrupt images a streamed dataset replaced, if any
         if self.log is not None:
             self.log.close()
+        # The DDP wrappers (inside the step function) hold the process group and gloo's work
+        # objects. Left to the interpreter's final teardown, their C++ threads were destroyed
+        # still joinable ("terminate called without an active exception", SIGABRT at exit after a
+        # stop); freed here, before the group is destroyed, nothing of gloo outlives this call.
+        self.step_fn = None
+        gc.collect()
         shutdown(self.ctx)

@@ -44,8 +44,10 @@ class TrainingState:
     cursor: int = 0  # real batches consumed (d_steps per step)
     best_fid: float = math.inf
 
-    def to_checkpoint(self, cfg: Config, batches_per_epoch: int) -> dict[str, Any]:
+    def to_checkpoint(self, cfg: Config, batches_per_epoch: int, dataset_size: int = 0) -> dict[str, Any]:
         return {
+            # the data cursor indexes a permutation of this many images: on resume they must still be there
+            "dataset_size": dataset_size,
             "config": cfg.to_dict(),
             "generator": self.generator.state_dict(),
             **({"generator_ema": self.ema.state_dict()} if self.ema is not None else {}),
