@@ -10,22 +10,28 @@ space (``dcgan evaluate``'s defaults). The variants differ only in precision and
 
     fp32   train.precision=fp32, train.channels_last=false   (the defaults before bf16 was)
     bf16   train.precision=bf16, train.channels_last=true    (what ``auto`` gives on a bf16 CPU)
+    bf16-bn32   as bf16, plus train.batchnorm_fp32=true      (BatchNorm computed in float32)
 
 "Equal" is the criterion of the issue that asked for this: bf16's mean lies within the fp32
-seeds' spread (min..max); outside it, the table says whether it is better or worse. Runs live in ``--runs`` (one folder each, resumed or
-skipped when already complete), so an interrupted study continues where it stopped. Writes
-``--out`` (JSON: every run's metrics, wall-clock and images/s, the per-variant mean ± std) and
-the same table as markdown beside it.
+seeds' spread (min..max); outside it, the table says whether it is better or worse, and
+Welch's t-test gives the two-sided p-value of the difference of means (few seeds: a guide only).
+Runs live in ``--runs`` (one folder each, resumed or skipped when complete; runs recorded in
+``--out`` at the same epochs are reused too), so an interrupted study continues where it stopped
+and a new variant can join an old study. Writes ``--out`` (JSON: every run's metrics, wall-clock
+and images/s, the per-variant mean ± std) and the same table as markdown beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import statistics
 import time
 from pathlib import Path
+
+import scipy.stats
 
 from dcgan.config import resolve_config
 from dcgan.core.checkpoint import load_checkpoint
@@ -38,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
     "fp32": {"train.precision": "fp32", "train.channels_last": False},
     "bf16": {"train.precision": "bf16", "train.channels_last": True},
+    # bf16 with BatchNorm (forward and backward) in float32: core/device.py::batchnorm_in_float32_
+    "bf16-bn32": {"train.precision": "bf16", "train.channels_last": True, "train.batchnorm_fp32": True},
 }
 METRICS = ("fid", "kid_mean", "precision", "recall", "density", "coverage")  # evaluation/metrics.py keys
 LOWER_IS_BETTER = {"fid", "kid_mean"}
@@ -72,7 +80,8 @@ def run_one(variant: str, seed: int, epochs: float, runs: Path) -> dict:
 
 
 def summarise(records: list[dict]) -> dict:
-    """Per variant and metric: mean, std (sample, n-1), min, max; and bf16's verdict against fp32."""
+    """Per variant and metric: mean, std (sample, n-1), min, max; and each other variant's verdict
+    against fp32, with Welch's p-value."""
     summary: dict = {}
     for variant in VARIANTS:
         rows = [r for r in records if r["variant"] == variant]
@@ -84,12 +93,21 @@ def summarise(records: list[dict]) -> dict:
             if values:
                 summary[variant][name] = {
                     "mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-                    "min": min(values), "max": max(values),
+                    "min": min(values), "max": max(values), "values": values,
                 }
-    if "fp32" in summary and "bf16" in summary:
-        summary["bf16_vs_fp32_spread"] = {name: verdict(summary["bf16"][name]["mean"], summary["fp32"][name], name)
-                                          for name in METRICS}
+    for variant in [v for v in VARIANTS if v in summary and v != "fp32"] if "fp32" in summary else []:
+        summary[f"{variant}_vs_fp32_spread"] = {
+            name: verdict(summary[variant][name]["mean"], summary["fp32"][name], name) for name in METRICS}
+        summary[f"{variant}_vs_fp32_p"] = {
+            name: welch_p(summary[variant][name]["values"], summary["fp32"][name]["values"]) for name in METRICS}
     return summary
+
+
+def welch_p(a: list[float], b: list[float]) -> float | None:
+    if len(a) < 2 or len(b) < 2:
+        return None
+    p = scipy.stats.ttest_ind(a, b, equal_var=False).pvalue
+    return None if math.isnan(p) else float(p)
 
 
 def verdict(mean: float, spread: dict, name: str) -> str:
@@ -102,18 +120,31 @@ def verdict(mean: float, spread: dict, name: str) -> str:
 
 
 def markdown(summary: dict, command: str) -> str:
-    lines = [f"`{command}`", "", "| metric | fp32 (mean ± std, min..max) | bf16 + channels-last | bf16 mean vs fp32 spread |",
-             "|---|---|---|---|"]
+    variants = [v for v in VARIANTS if v in summary]
+    others = [v for v in variants if v != "fp32" and "fp32" in summary]
+    header = ["metric"] + [f"{v} (mean ± std, min..max)" for v in variants] + [f"{v} vs fp32 spread (p)" for v in others]
+    lines = [f"`{command}`", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in METRICS + ("images_per_s",):
-        cells = []
-        for variant in VARIANTS:
-            s = summary.get(variant, {}).get(name)
+        cells = [name + (" (lower is better)" if name in LOWER_IS_BETTER else "")]
+        for variant in variants:
+            s = summary[variant].get(name)
             cells.append(f"{s['mean']:.4g} ± {s['std']:.2g} ({s['min']:.4g}..{s['max']:.4g})" if s else "-")
-        mark = summary.get("bf16_vs_fp32_spread", {}).get(name, "")
-        mark = f"**{mark}**" if mark == "worse" else mark
-        lower = " (lower is better)" if name in LOWER_IS_BETTER else ""
-        lines.append(f"| {name}{lower} | {cells[0]} | {cells[1]} | {mark} |")
+        for variant in others:
+            mark = summary[f"{variant}_vs_fp32_spread"].get(name, "")
+            p = summary[f"{variant}_vs_fp32_p"].get(name)
+            mark = (f"**{mark}**" if mark == "worse" else mark) + (f" ({p:.2f})" if p is not None else "")
+            cells.append(mark)
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def previous_records(out: Path, epochs: float) -> dict[tuple[str, int], dict]:
+    """Runs an earlier study wrote to ``out`` at the same epochs, by (variant, seed)."""
+    try:
+        runs = json.loads(out.read_text())["runs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {(r["variant"], r["seed"]): r for r in runs if r.get("epochs") == epochs}
 
 
 def main() -> int:
@@ -129,16 +160,18 @@ def main() -> int:
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         p.error(f"--variants: unknown {unknown}; use {sorted(VARIANTS)}")
-    records = []
-    for seed in seeds:  # interleaved, so a study cut short still has both variants
+    out = Path(args.out)
+    known = previous_records(out, args.epochs)
+    for seed in seeds:  # interleaved, so a study cut short still has every variant
         for variant in variants:
-            record = run_one(variant, seed, args.epochs, Path(args.runs))
-            records.append(record)
-            print(json.dumps(record), flush=True)
+            if (variant, seed) not in known:
+                known[(variant, seed)] = run_one(variant, seed, args.epochs, Path(args.runs))
+                print(json.dumps(known[(variant, seed)]), flush=True)
+    records = sorted(known.values(), key=lambda r: (r["seed"], list(VARIANTS).index(r["variant"])))
     summary = summarise(records)
     flags = sorted(f for f in cpu_flags(read_cpuinfo()) if f in ("amx_bf16", "avx512_bf16", "avx512f", "avx2"))
-    command = f"python benchmarks/precision_equivalence.py --seeds {args.seeds} --epochs {args.epochs:g}"
-    out = Path(args.out)
+    command = (f"python benchmarks/precision_equivalence.py --seeds {args.seeds} --epochs {args.epochs:g} "
+               f"--variants {args.variants}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"command": command, "cpu": platform.processor() or platform.machine(), "cpu_flags": flags,
                                "runs": records, "summary": summary}, indent=2) + "\n")
