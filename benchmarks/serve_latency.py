@@ -12,7 +12,7 @@ the cost does not depend on them) is written as a run, served on a free loopback
   new pictures decoded (``window.dcganLatency``).
 
 Median and 90th percentile in milliseconds. ``--screenshot`` writes a picture of the explorer for
-the README (of ``--checkpoint`` if given: a trained run looks better than random weights).
+docs/explorer-export.md (of ``--checkpoint`` if given: a trained run looks better than random weights).
 """
 
 from __future__ import annotations

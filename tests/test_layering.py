@@ -1,7 +1,7 @@
 """The package's import graph: layers only import downwards, no module imports itself round a
 cycle, and only the CLI (and the root's lazy API hook, LAZY_HOOKS) defers library imports into functions.
 
-The layers, lowest first (README "Code map"). A package may import its own modules and any
+The layers, lowest first (docs/code-map.md). A package may import its own modules and any
 package of a lower layer, never one of the same or a higher layer:
 
     0  atomic                                 whole-or-nothing file writes (imports nothing of dcgan)
@@ -91,7 +91,7 @@ def resolve(target: str, modules: set[str]) -> str:
 
 def test_every_package_has_a_layer():
     packages = {package_of(m) for m in graph()}
-    assert packages - set(RANK) == set(), "add the new package to LAYERS (and the README code map)"
+    assert packages - set(RANK) == set(), "add the new package to LAYERS (and docs/code-map.md)"
 
 
 def test_no_module_imports_its_own_or_a_higher_layer():

@@ -1,4 +1,6 @@
-"""Evaluation tests never touch ~/.cache: the reference-feature cache goes to a temp folder."""
+"""Evaluation tests never touch ~/.cache nor the network: the reference-feature cache and the torch
+hub cache go to a temp folder, and the Inception weights are never fetched (the fetch's own tests
+re-enable it against a server on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 @pytest.fixture(autouse=True)
 def _temp_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DCGAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "dcgan-cache"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path_factory.getbasetemp() / "torch-home"))
+    monkeypatch.setenv("DCGAN_OFFLINE", "1")
 
 
 @pytest.fixture

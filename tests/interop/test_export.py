@@ -110,7 +110,7 @@ def test_safetensors_round_trip_and_plain_loader(ema_run, tmp_path):
     for key, value in ema.state_dict().items():
         assert torch.equal(back["generator_ema"][key], value)
 
-    # The README's loader: safetensors + torch only, no dcgan import.
+    # docs/explorer-export.md's loader: safetensors + torch only, no dcgan import.
     from safetensors import safe_open
     from safetensors.torch import load_file
 
@@ -181,7 +181,7 @@ def test_bad_input_is_one_line_and_status_2(tiny_run, tmp_path, capsys):
 
 
 def test_plain_pytorch_generator_from_safetensors(tiny_run, tmp_path):
-    """The README's no-dcgan loader (default ``dcgan`` arch, ``project_bn=channel``) rebuilds G
+    """docs/explorer-export.md's no-dcgan loader (default ``dcgan`` arch, ``project_bn=channel``) rebuilds G
     from the file alone and draws bitwise the images of ``load_generator``."""
     from safetensors import safe_open
     from safetensors.torch import load_file
@@ -189,7 +189,7 @@ def test_plain_pytorch_generator_from_safetensors(tiny_run, tmp_path):
 
     path = tmp_path / "g.safetensors"
     assert main(["export", str(tiny_run), "--format", "safetensors", "--out", str(path)]) == 0
-    # --- as in the README ---
+    # --- as in docs/explorer-export.md ---
     with safe_open(str(path), "pt") as f:
         meta = f.metadata()
     m = json.loads(meta["config"])["model"]

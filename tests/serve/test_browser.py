@@ -4,7 +4,7 @@ pixel for pixel, what ``dcgan explore arith`` writes for the same exemplars; the
 the picture; no console errors, no failed requests, nothing fetched from another origin; and
 traversal URLs typed into the address bar get a refusal page.
 
-``DCGAN_SERVE_SCREENSHOT=docs/img/serve.png`` also saves the screenshot there (the README's)."""
+``DCGAN_SERVE_SCREENSHOT=docs/img/serve.png`` also saves the screenshot there (docs/explorer-export.md's)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 ``torchrun --nproc_per_node=N -m dcgan train ...`` sets RANK / WORLD_SIZE / LOCAL_RANK;
 ``init_distributed`` reads them (a plain ``dcgan train`` is world size 1 and touches nothing).
-Backend: NCCL on CUDA, gloo on CPU. Policies (documented in the README):
+Backend: NCCL on CUDA, gloo on CPU. Policies (documented in docs/speed.md):
 
 - Data: every rank walks the same seeded epoch permutation and takes every WORLD_SIZE-th
   image (``BatchStream``), so each image is seen once per epoch.

@@ -3,7 +3,9 @@
 - ``fashion-cnn``: the project's Fashion-MNIST classifier, 128-d penultimate layer
   (``classifier.py``; weights ship in the package, checked by SHA-256). For MNIST-format data.
 - ``inception``: InceptionV3 pool3, 2048-d, exactly as pytorch-fid/TTUR (``inception.py``),
-  from a weights file the user supplies (``--inception-weights`` or ``$DCGAN_INCEPTION_WEIGHTS``).
+  from the weights file the user names (``--inception-weights`` or ``$DCGAN_INCEPTION_WEIGHTS``),
+  else pytorch-fid's release file in the torch hub cache, downloaded there once if missing
+  (``inception_weights.py``; ``$DCGAN_OFFLINE=1`` stops the download).
 
 An extractor maps uint8 images (N, C, H, W) to float32 features (N, d) and carries ``name``
 (``<space>@<first 12 hex of the weights' SHA-256>``, used in cache keys) and ``info`` (a dict
@@ -21,8 +23,9 @@ import torch
 from dcgan import DcganError
 from dcgan.evaluation.features import classifier as _cls
 from dcgan.evaluation.features import inception as _inc
+from dcgan.evaluation.features import inception_weights as _incw
 
-INCEPTION_ENV = "DCGAN_INCEPTION_WEIGHTS"
+INCEPTION_ENV = _incw.WEIGHTS_ENV
 
 
 class FeatureExtractor:
@@ -81,12 +84,8 @@ class InceptionFeatures(FeatureExtractor):
 
     def __init__(self, device="cpu", weights: str | None = None):
         super().__init__(device)
-        weights = weights or os.environ.get(INCEPTION_ENV, "")
-        if not weights:
-            raise DcganError(
-                f"the 'inception' feature space needs pytorch-fid's {_inc.PYTORCH_FID_FILE}: pass "
-                f"--inception-weights PATH or set ${INCEPTION_ENV} (it cannot be downloaded from here)"
-            )
+        # the user's file, else the torch hub cache's (downloaded there once; see inception_weights)
+        weights = weights or os.environ.get(INCEPTION_ENV, "") or _incw.default_inception_weights()
         self.model = _inc.load_fid_inception(weights).to(self.device)
         sha = _cls.sha256_file(weights)
         self.name = f"inception-v3-fid@{sha[:12]}"

@@ -14,9 +14,10 @@ Matches pytorch-fid (github.com/mseitzer/pytorch-fid, ``inception.py``: ``Incept
   ``align_corners=False``); then ``2x - 1`` to [-1, 1];
 - features: Mixed_7c output, global average pool -> (N, 2048).
 
-Weights: the user supplies ``pt_inception-2015-12-05-6726825d.pth`` (pytorch-fid's release; it
-cannot be downloaded here). Its state-dict keys are the torchvision names used below
-(``Conv2d_1a_3x3.conv.weight``, ``Mixed_7c.branch_pool.bn.running_var``, ``fc.weight`` ...).
+Weights: pytorch-fid's release file ``pt_inception-2015-12-05-6726825d.pth`` (``PYTORCH_FID_URL``),
+given by the user or fetched once into the torch hub cache (``inception_weights.py``). Its
+state-dict keys are the torchvision names used below (``Conv2d_1a_3x3.conv.weight``,
+``Mixed_7c.branch_pool.bn.running_var``, ``fc.weight`` ...).
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ FEATURE_DIM = 2048
 NUM_CLASSES = 1008  # the 2015-12-05 graph's softmax has 1008 outputs
 # torch-hub convention: the file name carries the first 8 hex digits of the file's SHA-256.
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
+# Only this prefix is pinned: no full SHA-256 of the release file is published or pinned in this
+# repo, and torch hub's ``check_hash`` checks exactly these 8 digits of the name.
 PYTORCH_FID_SHA256_PREFIX = "6726825d"
+# Where pytorch-fid itself downloads it from (its ``FID_WEIGHTS_URL``).
+PYTORCH_FID_URL = f"https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/{PYTORCH_FID_FILE}"
 
 
 class BasicConv2d(nn.Module):
@@ -221,8 +226,7 @@ def load_fid_inception(path: str | Path) -> FIDInceptionV3:
     if not path.is_file():
         raise DcganError(
             f"Inception weights '{path}' do not exist. Download pytorch-fid's {PYTORCH_FID_FILE} "
-            "(github.com/mseitzer/pytorch-fid/releases, tag fid_weights) elsewhere and pass its path "
-            "with --inception-weights"
+            f"({PYTORCH_FID_URL}) and pass its path with --inception-weights"
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
