@@ -88,6 +88,9 @@ def test_plain_run_has_every_section_and_names_missing_commands(run_copy):
     assert f"<td>{config['data']['name']}</td>" in overview
     steps = max(json.loads(line)["step"] for line in (run_copy / "metrics.jsonl").read_text().splitlines())
     assert f"<td>{steps}</td>" in overview
+    start = json.loads((run_copy / "metrics.jsonl").read_text().splitlines()[0])
+    assert start["event"] == "start" and start["precision"] in ("fp32", "bf16")
+    assert f"<td>{start['device']}, {start['precision_reason']}</td>" in overview  # what auto resolved to
 
     # Samples: every fixed-noise grid shown, plus an animation with one frame per grid.
     grids = sample_grids(run_copy)

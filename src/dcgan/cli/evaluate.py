@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from dcgan import DcganError
+from dcgan.atomic import write_text_atomic
 from dcgan.cli.options import count, nonnegative
 
 
@@ -76,6 +77,6 @@ def run(args) -> int:
     print(text)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+        write_text_atomic(Path(args.out), text + "\n")
         print(f"wrote {args.out}", file=sys.stderr)
     return 0

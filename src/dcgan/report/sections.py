@@ -153,6 +153,11 @@ def overview(ctx: Context) -> Section:
         run_rows.append(("wall time (first to last log line)", esc(format_duration(s.wall_seconds))))
     if s.images_per_s is not None:
         run_rows.append(("throughput (median, real images / s)", esc(f"{s.images_per_s:,.0f}")))
+    # One "start" line per start or resume (training/loop.py): what precision=auto resolved to.
+    used = dict.fromkeys(f"{r.get('device', '?')}, {r['precision_reason']}" for r in ctx.records
+                         if r.get("event") == "start" and isinstance(r.get("precision_reason"), str))
+    if used:
+        run_rows.append(("device and precision used", esc("; then ".join(used))))
     ckpts = sorted((ctx.run_dir / layout.CHECKPOINTS_DIR).glob("*.pt"))
     if ckpts:
         run_rows.append(("checkpoints", esc(", ".join(f"{p.name} ({p.stat().st_size / 2**20:.1f} MiB)" for p in ckpts))))

@@ -8,7 +8,8 @@ method of ``_Run`` below; what a checkpoint holds is ``training/state.py``.
 Run directory layout (``dcgan.core.layout``)::
 
     RUN_DIR/config.json           resolved config (also inside every checkpoint)
-    RUN_DIR/metrics.jsonl         one JSON line per logging tick (and per evaluation)
+    RUN_DIR/metrics.jsonl         one JSON line per logging tick (and per evaluation); at each start
+                                  (and resume) one line with the device and the precision used
     RUN_DIR/tensorboard/          TensorBoard events (scalars and sample grids)
     RUN_DIR/samples/step_000000.png, epoch_001.png, ...   fixed-noise grids (paper Figs 2-3)
     RUN_DIR/checkpoints/latest.pt the newest good checkpoint (atomic writes)
@@ -275,6 +276,10 @@ class _Run:
                 f"({self.stream.batches_per_epoch} batches/epoch) run_dir={self.run_dir}",
                 file=sys.stderr,
             )
+        if self.log is not None:  # what ``auto`` resolved to, for the report and whoever reads the log later
+            self.log.scalars({"step": self.state.step, "event": "start", "device": str(self.device),
+                              "precision": self.precision.name, "precision_reason": self.precision_choice.reason,
+                              "time": time.time()})
         # Collapse diagnostic (training/diversity.py): fixed-noise samples vs a fixed real batch, per tick.
         with_diversity = ctx.is_main and t.samples_per_grid >= 2  # a pairwise distance needs two samples
         self.diversity = (DiversityMonitor(real_reference_batch(self.dataset, t.samples_per_grid, t.seed), t.diversity_warn)

@@ -1,0 +1,60 @@
+"""The main job's closing lines: what it measured, how long it took, where to look.
+
+    python scripts/main_summary.py RUN_DIR SECONDS
+
+Reads ``RUN_DIR/eval/metrics.json`` (written by ``dcgan evaluate --out``) and the run's
+``config.json`` and the start line of ``metrics.jsonl``; prints a short table instead of the evaluation's full JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def precision_used(run_dir: Path) -> str | None:
+    """The device and precision of the run's last start (the loop logs one line per start)."""
+    used = None
+    log = run_dir / "metrics.jsonl"
+    for line in log.read_text().splitlines() if log.is_file() else []:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("event") == "start":
+            used = f"{record.get('device', '?')}, {record.get('precision_reason', record.get('precision', '?'))}"
+    return used
+
+
+def summary_lines(run_dir: Path, seconds: int) -> list[str]:
+    result = json.loads((run_dir / "eval" / "metrics.json").read_text())
+    m, space, ref = result["metrics"], result["feature_space"], result["reference"]
+    train = json.loads((run_dir / "config.json").read_text()).get("train", {})
+    minutes, secs = divmod(int(seconds), 60)
+    rows = [
+        ("Fréchet distance", f"{m['fid']:.2f}"),
+        ("KID", f"{m['kid_mean']:.3f} ± {m['kid_std']:.3f}"),
+        ("precision / recall", f"{m['precision']:.3f} / {m['recall']:.3f}"),
+        ("density / coverage", f"{m['density']:.3f} / {m['coverage']:.3f}"),
+        ("wall-clock", f"{minutes} min {secs:02d} s (train, 10,000 samples, evaluate, report)"),
+        ("precision", precision_used(run_dir) or f"train.precision={train.get('precision', '?')}"),
+        ("channels-last", str(train.get("channels_last", "?")).lower()),
+        ("report", str(run_dir / "report" / "index.html")),
+    ]
+    width = max(len(name) for name, _ in rows)
+    head = (f"main: {result['samples']['count']:,} samples against {ref.get('count', '?'):,} {ref.get('split', '')} images "
+            f"of {ref.get('dataset', '?')}, in the {space.get('name', '?')} feature space")
+    return [head] + [f"  {name:<{width}}  {value}" for name, value in rows]
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print("\n".join(summary_lines(Path(argv[0]), int(argv[1]))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
