@@ -30,7 +30,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from dcgan.config import resolve_config
-from dcgan.core.device import resolve_device, resolve_precision
+from dcgan.core.device import batchnorm_in_float32_, resolve_device, resolve_precision
 from dcgan.models import build_models
 from dcgan.training.step import GANStep
 
@@ -135,8 +135,11 @@ def bench_case(name, overrides, args, device) -> dict:
     kw = {"fused": True} if device.type == "cuda" else {"foreach": True}
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), **kw)
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), **kw)
+    precision = resolve_precision(args.precision, device)
+    if precision.dtype is not None and args.batchnorm_fp32:  # as training does (train.batchnorm_fp32)
+        batchnorm_in_float32_(g), batchnorm_in_float32_(d)
     g_run, d_run = (torch.compile(g), torch.compile(d)) if args.compile else (g, d)
-    ours = GANStep(g_run, d_run, opt_g, opt_d, resolve_precision(args.precision, device), args.channels_last, discriminator_for_g=d_run)
+    ours = GANStep(g_run, d_run, opt_g, opt_d, precision, args.channels_last, discriminator_for_g=d_run)
 
     with FlopCounterMode(display=False) as counter:
         ref(real, noise)
@@ -179,6 +182,8 @@ def main() -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--precision", default="auto", help="project step precision (auto: bf16 where supported)")
     p.add_argument("--no-channels-last", dest="channels_last", action="store_false")
+    p.add_argument("--no-batchnorm-fp32", dest="batchnorm_fp32", action="store_false",
+                   help="under bf16/fp16, leave BatchNorm in the low precision (train.batchnorm_fp32=false)")
     p.add_argument("--compile", action="store_true")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=3, help="steps per timed round")
@@ -200,7 +205,7 @@ def main() -> None:
         probes = ", ".join(f"{k} {v:.0f}" for k, v in limit["probes_gflops"].items())
         print(f"dense limit {name}: {limit['limit_gflops']:.0f} GFLOP/s (best of {probes})")
     print(f"device={device} threads={torch.get_num_threads()} project step: {precision.name}, "
-          f"channels_last={args.channels_last}, compile={args.compile}")
+          f"channels_last={args.channels_last}, batchnorm_fp32={args.batchnorm_fp32}, compile={args.compile}")
     results = []
     for name in args.cases.split(","):
         r = bench_case(name, cases[name], args, device)
@@ -216,7 +221,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"device": str(device), "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
             "threads": torch.get_num_threads(), "dense_limits": limits,
-            "options": {"precision": precision.name, "channels_last": args.channels_last, "compile": args.compile}}
+            "options": {"precision": precision.name, "channels_last": args.channels_last,
+                        "batchnorm_fp32": args.batchnorm_fp32, "compile": args.compile}}
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     print(f"wrote {out}")
 

@@ -70,10 +70,12 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # auto: cuda, then cpu
     # auto: bf16 on a CPU that runs it natively and faster (core/device.py probes it), bf16/fp16 on CUDA,
-    # else fp32; equal in sample quality to fp32 (benchmarks/precision_equivalence.py)
+    # else fp32. Sample quality against fp32: benchmarks/precision_equivalence.py, results/precision_equivalence.md
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (fp16: CUDA only)
     channels_last: bool = True  # NHWC activations: faster for oneDNN (1.2x in fp32 here) and cuDNN alike
-    batchnorm_fp32: bool = False  # under bf16/fp16: BatchNorm computes in float32 (core/device.py)
+    # under bf16/fp16, BatchNorm computes in float32 (core/device.py): with it, bf16's seed means lie in or
+    # beside fp32's spread on every metric; without it, precision and coverage fell below (the study above)
+    batchnorm_fp32: bool = True
     compile: bool = False
     log_every: int = 50  # steps between logging ticks (the only host-device syncs)
     checkpoint_every: int = 500  # steps between checkpoint writes (plus every epoch end)
