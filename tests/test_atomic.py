@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -26,3 +28,15 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, error):
             raise error
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_file_gets_the_mode_a_plain_write_would(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        (tmp_path / "plain.txt").write_text("x")
+        write_text_atomic(tmp_path / "atomic.txt", "x")  # mkstemp alone would leave it 0600
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert modes["atomic.txt"] == modes["plain.txt"] == 0o666 & ~umask
