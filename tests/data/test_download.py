@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import tarfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from dcgan.data import download as dl
 from dcgan.data import open_dataset
 from tests.conftest import synthetic_digits, write_idx
 from tests.data._make import write_cifar_batches
+from tests.local_http import serve
 
 
 class RangeHandler(http.server.BaseHTTPRequestHandler):
@@ -52,13 +52,7 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeHandler)
-    httpd.files, httpd.requests, httpd.ignore_range = {}, [], False
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve(RangeHandler, files={}, requests=[], ignore_range=False)
 
 
 def _url(httpd) -> str:

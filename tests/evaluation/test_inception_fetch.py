@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from dcgan import DcganError
 from dcgan.evaluation import features as feats
 from dcgan.evaluation.features import inception as inc
 from dcgan.evaluation.features import inception_weights as incw
+from tests.local_http import serve
 
 BODY = b"not really an inception net, but bytes to hash " * 2000
 
@@ -38,13 +38,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.body, httpd.requests, httpd.truncate = BODY, [], False
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve(Handler, body=BODY, requests=[], truncate=False)
 
 
 def _url(httpd) -> str:
