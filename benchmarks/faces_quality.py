@@ -11,7 +11,8 @@ checkpoints of this project, not with published FIDs.
 
 For every ``RUN/snapshots/epoch_NNN.pt`` (and the run's latest checkpoint): ``--n`` samples (seed 0)
 against ``--n`` real faces of UTKFace's held-out split; the floor is ``--n`` real training faces
-against the same reference. Writes ``--out`` (JSON) and prints a table.
+against the same reference. Writes ``--out`` (JSON, with ``best``: the snapshot of the lowest
+distance, which ``scripts/faces.sh`` then evaluates) and prints a table.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dcgan.atomic import write_text_atomic
 from dcgan.core.checkpoint import load_checkpoint
 from dcgan.core.run import load_generator
 from dcgan.evaluation.frechet import GaussianStats, frechet_between
@@ -67,11 +69,14 @@ def main() -> int:
                      "frechet_judge": fd, "seconds": round(time.time() - start, 1)})
         print(f"{path.name:16s} step {rows[-1]['step']:6d}  epoch {rows[-1]['epoch']:5.2f}  Fréchet (judge space) {fd:8.3f}")
     print(f"{'real floor':16s} {'':22s}  Fréchet (judge space) {floor:8.3f}")
+    best = min(rows, key=lambda r: r["frechet_judge"]) if rows else None
+    if best:
+        print(f"best: {best['checkpoint']} (epoch {best['epoch']:g}, Fréchet {best['frechet_judge']:.3f})")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"feature_space": "face judge penultimate layer (128-d, eval mode)", "n": args.n,
+    write_text_atomic(out, json.dumps({"feature_space": "face judge penultimate layer (128-d, eval mode)", "n": args.n,
                                "reference": f"{args.data} split=test, {args.n} faces (seed 0)",
-                               "floor_real_train_vs_test": floor, "checkpoints": rows,
+                               "floor_real_train_vs_test": floor, "checkpoints": rows, "best": best,
                                "command": "python benchmarks/faces_quality.py --run " + args.run}, indent=2))
     return 0
 

@@ -6,12 +6,16 @@
 #   TRAIN=0 bash scripts/faces.sh          # use the checkpoint as it is
 #   FACES_RUN=/tmp/x EPOCHS=1 bash scripts/faces.sh
 #   EPOCHS=25 TRAIN_ONLY=1 bash scripts/faces.sh    # only the training (per-epoch snapshots)
+#   DEADLINE=$(date -d 20:15 +%s) EPOCHS=25 TRAIN_ONLY=1 bash scripts/faces.sh   # stop before 20:15
 #
 # Training: UTKFace (23,702, labelled) + CelebA-10k (10,000, unlabelled) as one dataset, 64x64 RGB,
 # the paper's recipe (pytorch preset), EPOCHS epochs (default 4, what this CPU gave in one session); skipped when TRAIN=0 or when
 # the checkpoint already holds EPOCHS epochs; otherwise resumed with --resume (exact).
-# Outputs: $RESULTS (default results/faces): arithmetic.json, table.md, arith_*.png, pools.png,
-# judge.json, pose/ (pose.json, axis figures), walk/; the judge checkpoint in $FACES_RUN/judge/.
+# DEADLINE (unix seconds, 0 = none): no epoch is started that the last one's duration says would
+# end after it, so a session's training stops cleanly at an epoch boundary; the same command
+# continues it later (in a later session too, if the run folder is still there).
+# Outputs: $RESULTS (default results/faces): quality.json, arithmetic.json, arithmetic_images.npz,
+# table.md, arith_*.png, pools.png, judge.json, pose/ (pose.json, axis figures), walk/, sheet/, samples.png; the judge checkpoint in $FACES_RUN/judge/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DCGAN=${DCGAN:-.venv/bin/dcgan}
@@ -22,6 +26,7 @@ DATASETS=${DATASETS:-../shared/datasets}
 UTK=${UTK:-$DATASETS/utkface-64.zip}
 CELEBA=${CELEBA:-$DATASETS/celeba-10k.zip}
 EPOCHS=${EPOCHS:-4}
+DEADLINE=${DEADLINE:-0}
 JUDGE_EPOCHS=${JUDGE_EPOCHS:-4}
 DRAWS=${DRAWS:-20}
 SHEET_N=${SHEET_N:-512}
@@ -39,9 +44,16 @@ mkdir -p "$RESULTS"
 # One epoch at a time (resume is exact), keeping each epoch's checkpoint in $FACES_RUN/snapshots/
 # for the quality-over-training table (step 4b); epochs already snapshotted are skipped.
 if [[ "${TRAIN:-1}" != 0 ]]; then
+  epoch_seconds=0
   for ((E = 1; E <= EPOCHS; E++)); do
     snap="$FACES_RUN/snapshots/epoch_$(printf %03d "$E").pt"
     [[ -f "$snap" ]] && continue
+    if (( DEADLINE > 0 && $(date +%s) + epoch_seconds >= DEADLINE )); then
+      echo "faces.sh: stopping before epoch $E: it would end after DEADLINE; the same command continues"
+      [[ "${TRAIN_ONLY:-0}" == 1 ]] && exit 0
+      break
+    fi
+    started=$(date +%s)
     if [[ ! -f "$FACES_RUN/checkpoints/latest.pt" ]]; then
       # shellcheck disable=SC2086
       time $DCGAN train --set data.name="$UTK,$CELEBA" --set data.split=all \
@@ -52,6 +64,7 @@ if [[ "${TRAIN:-1}" != 0 ]]; then
       time $DCGAN train --resume "$FACES_RUN" --set train.epochs="$E" --no-progress $TRAIN_EXTRA
     fi
     mkdir -p "$FACES_RUN/snapshots" && cp "$FACES_RUN/checkpoints/latest.pt" "$snap"
+    epoch_seconds=$(( $(date +%s) - started ))
   done
 fi
 [[ -f "$FACES_RUN/checkpoints/latest.pt" ]] || { echo "faces.sh: no checkpoint in $FACES_RUN" >&2; exit 2; }
@@ -63,18 +76,28 @@ if [[ ! -f "$FACES_RUN/judge/judge.pt" ]]; then
 fi
 cp "$FACES_RUN/judge/judge.json" "$RESULTS/judge.json"
 
-# 3. scored arithmetic: mean3 / single / pixel / random, two expressions (age, gender)
-time "${FACES[@]}" score --checkpoint "$FACES_RUN" --judge "$FACES_RUN/judge" --out "$RESULTS" \
+# 3. sample quality over training (per-epoch snapshots in $FACES_RUN/snapshots, when there are any),
+# and the checkpoint the rest is measured on: CHECKPOINT if set, else the snapshot of the lowest
+# Fréchet distance in the judge's space (quality.json's "best"), else the run's latest checkpoint
+if compgen -G "$FACES_RUN/snapshots/epoch_*.pt" >/dev/null; then
+  $PY benchmarks/faces_quality.py --run "$FACES_RUN" --out "$RESULTS/quality.json"
+  best=$($PY -c "import json, sys; b = json.load(open(sys.argv[1])).get('best'); print(b['checkpoint'] if b else '')" "$RESULTS/quality.json")
+fi
+CHECKPOINT=${CHECKPOINT:-${best:-$FACES_RUN}}
+echo "faces.sh: measuring $CHECKPOINT"
+
+# 4. scored arithmetic: mean3 / single / pixel / random, two expressions (age, gender);
+# every scored image in $RESULTS/arithmetic_images.npz
+time "${FACES[@]}" score --checkpoint "$CHECKPOINT" --judge "$FACES_RUN/judge" --out "$RESULTS" \
     --sheet-seed 0 --sheet-n "$SHEET_N" --pool 12 --draws "$DRAWS" --seed 0
 
-# 4. the turn axis from the mirror-image pose proxy, checked with the judge
-time "${FACES[@]}" pose --checkpoint "$FACES_RUN" --judge "$FACES_RUN/judge" --out "$RESULTS/pose" \
+# 5. the turn axis from the mirror-image pose proxy, checked with the judge
+time "${FACES[@]}" pose --checkpoint "$CHECKPOINT" --judge "$FACES_RUN/judge" --out "$RESULTS/pose" \
     --data "$UTK" --real 4000 --sheet-seed 0 --sheet-n "$SHEET_N" --k 4 --n 32 --steps 9 --extent 1.5 --seed 1
 
-# 4b. sample quality over training (per-epoch snapshots in $FACES_RUN/snapshots, when there are any)
-if compgen -G "$FACES_RUN/snapshots/epoch_*.pt" >/dev/null; then $PY benchmarks/faces_quality.py --run "$FACES_RUN" --out "$RESULTS/quality.json"; fi
-
-# 5. a walk (Fig. 4) and the numbered sheet the exemplars come from (tokens SEED:INDEX with --sheet-n $SHEET_N)
-$DCGAN explore walk --checkpoint "$FACES_RUN" --seeds 0 --points 9 --steps 8 --out "$RESULTS/walk"
-$DCGAN explore sheet --checkpoint "$FACES_RUN" --seed 0 --n "$SHEET_N" --nrow 32 --no-template --out "$RESULTS/sheet"
-echo "faces.sh: wrote $RESULTS (table.md, arithmetic.json, judge.json, arith_*.png, pose/, walk/, sheet/)"
+# 6. a walk (Fig. 4), the numbered sheet the exemplars come from (tokens SEED:INDEX with --sheet-n $SHEET_N)
+# and 64 samples of the measured checkpoint
+$DCGAN explore walk --checkpoint "$CHECKPOINT" --seeds 0 --points 9 --steps 8 --out "$RESULTS/walk"
+$DCGAN explore sheet --checkpoint "$CHECKPOINT" --seed 0 --n "$SHEET_N" --nrow 32 --no-template --out "$RESULTS/sheet"
+$DCGAN sample --checkpoint "$CHECKPOINT" --n 64 --seed 0 --grid "$RESULTS/samples.png" --out "$RESULTS/samples.npz"
+echo "faces.sh: wrote $RESULTS (table.md, arithmetic.json, arithmetic_images.npz, judge.json, quality.json, arith_*.png, pose/, walk/, sheet/, samples.png) from $CHECKPOINT"

@@ -11,7 +11,7 @@ from torch import nn
 
 from dcgan.config import resolve_config
 from dcgan.core.run import Networks
-from dcgan.evaluation.judge import HEADS
+from dcgan.evaluation.judge import HEADS, judge_probs
 from dcgan.experiments.arithmetic import combine, neighbours, parse_expression
 from dcgan.experiments.face_scoring import (
     CONCEPTS,
@@ -101,6 +101,27 @@ def test_score_arithmetic_outputs(nets, tmp_path):
     assert "| `old_man - young_man + young_woman` |" in (tmp_path / "table.md").read_text()
     for f in summary["files"]:
         assert (tmp_path / f).is_file()
+
+
+def test_arithmetic_images_are_the_scored_images(nets, tmp_path):
+    """The saved arrays let a reader re-score the arithmetic: the stub judge on them gives the JSON's rates."""
+    judge = StubJudge()
+    summary = score_arithmetic(nets, judge, tmp_path, sheet_n=40, pool=5, draws=3)
+    with np.load(tmp_path / "arithmetic_images.npz") as f:
+        images, expression, method, draw = f["arr_0"], f["expression"], f["method"], f["draw"]
+    assert images.dtype == np.uint8 and images.shape[1:] == (16, 16, 3)  # NHWC
+    per_draw = {"mean3": 9, "single": 9, "pixel": 1, "random": 9}
+    assert len(images) == len(expression) == len(method) == len(draw) == len(EXPRESSIONS) * 3 * sum(per_draw.values())
+    for e in EXPRESSIONS:
+        res = summary["expressions"][e.name]
+        for m in METHODS:
+            rates = []
+            for r in range(3):
+                pick = (expression == e.name) & (method == m) & (draw == r)
+                assert pick.sum() == per_draw[m]
+                nchw = torch.from_numpy(images[pick]).permute(0, 3, 1, 2)
+                rates.append(float(carries(judge_probs(judge, nchw), e.target).float().mean()))
+            assert np.mean(rates) == pytest.approx(res["methods"][m]["success"], abs=1e-4)
 
 
 def test_rigged_judges_give_all_or_nothing(nets, tmp_path):

@@ -18,6 +18,9 @@
    method's ``success`` is the mean over draws, with a 95% percentile bootstrap interval over
    draws (2,000 resamples, seeded), because images of one draw share exemplars and are not
    independent. Draws are only as varied as the pools: with a pool of 3 every draw is the same.
+5. **The images themselves** go to ``arithmetic_images.npz`` (uint8 NHWC under ``arr_0``, with
+   ``expression``, ``method`` and ``draw`` arrays beside it, one entry per image), so a reader can
+   score them with a classifier of their own instead of trusting ours.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 import torch
 
 from dcgan import DcganError
+from dcgan.atomic import atomic_path
 from dcgan.core.run import Networks
 from dcgan.data.types import to_model_range, to_uint8
 from dcgan.evaluation.judge import HEADS, FaceJudge, class_index, judge_probs
@@ -153,8 +157,10 @@ def draw_images(nets: Networks, terms, exemplars: dict[str, torch.Tensor], seed:
 
 
 def score_expression(nets: Networks, judge: FaceJudge, expression: Expression, pools: dict[str, Pool], draws: int,
-                     seed: int, noise: float = NOISE, bn: str = "running") -> tuple[dict, dict[str, torch.Tensor]]:
-    """Per method: success (mean over draws), interval, draws, images; plus draw 0's images for figures."""
+                     seed: int, noise: float = NOISE, bn: str = "running",
+                     keep: list[tuple[str, int, torch.Tensor]] | None = None) -> tuple[dict, dict[str, torch.Tensor]]:
+    """Per method: success (mean over draws), interval, draws, images; plus draw 0's images for figures.
+    ``keep``, when given, receives every scored image batch as ``(method, draw, uint8 NCHW)``."""
     terms = parse_expression(expression.expr)
     names = list(dict.fromkeys(n for _, n in terms))
     missing = [n for n in names if n not in pools]
@@ -171,6 +177,8 @@ def score_expression(nets: Networks, judge: FaceJudge, expression: Expression, p
         chosen.append({n: [pools[n].tokens[k] for k in i] for n, i in picks.items()})
         images = draw_images(nets, terms, exemplars, seed + r, noise, bn)
         for method, imgs in images.items():
+            if keep is not None:
+                keep.append((method, r, imgs))
             ok = carries(judge_probs(judge, imgs), expression.target)
             per_draw[method].append(float(ok.float().mean()))
             counts[method][0] += int(ok.sum())
@@ -224,11 +232,27 @@ def markdown_table(results: dict, judge_metrics: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def save_arithmetic_images(path: Path, scored: dict[str, list[tuple[str, int, torch.Tensor]]]) -> Path:
+    """Every scored image, uint8 NHWC under ``arr_0``; ``expression``, ``method``, ``draw`` per image."""
+    images, expression, method, draw = [], [], [], []
+    for name, batches in scored.items():
+        for m, r, imgs in batches:
+            images.append(imgs.permute(0, 2, 3, 1).contiguous().numpy())
+            expression += [name] * len(imgs)
+            method += [m] * len(imgs)
+            draw += [r] * len(imgs)
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, arr_0=np.concatenate(images).astype(np.uint8), expression=np.array(expression),
+                            method=np.array(method), draw=np.array(draw, dtype=np.int64))
+    return path
+
+
 def score_arithmetic(nets: Networks, judge: FaceJudge, out_dir: Path, judge_meta: dict | None = None,
                      expressions: list[Expression] | None = None, sheet_seed: int = 0, sheet_n: int = 512,
                      pool: int = 12, draws: int = 20, seed: int = 0, by_eye: dict[str, str] | None = None,
                      bn: str = "running") -> dict:
-    """Write ``arithmetic.json``, ``table.md``, ``pools.png`` and ``arith_<name>.png`` into ``out_dir``."""
+    """Write ``arithmetic.json``, ``table.md``, ``pools.png``, ``arith_<name>.png`` and
+    ``arithmetic_images.npz`` into ``out_dir``."""
     expressions = expressions or EXPRESSIONS
     out_dir.mkdir(parents=True, exist_ok=True)
     z, probs = judge_sheet(nets, judge, sheet_seed, sheet_n, bn)
@@ -241,12 +265,15 @@ def score_arithmetic(nets: Networks, judge: FaceJudge, out_dir: Path, judge_meta
     save_image(vstack([titled(grid_array(generate(nets.generator, p.z), nrow=len(p.z), scale=scale),
                               f"{name} ({p.picked}; confidence {p.confidence[0]:.2f}..{p.confidence[-1]:.2f})")
                        for name, p in pools.items()], gap=6), out_dir / "pools.png")
-    results, files = {}, ["arithmetic.json", "table.md", "pools.png"]
+    results, files = {}, ["arithmetic.json", "table.md", "pools.png", "arithmetic_images.npz"]
+    scored: dict[str, list[tuple[str, int, torch.Tensor]]] = {}
     for i, e in enumerate(expressions):
-        result, first = score_expression(nets, judge, e, pools, draws, seed + 1000 * i, bn=bn)
+        scored[e.name] = []
+        result, first = score_expression(nets, judge, e, pools, draws, seed + 1000 * i, bn=bn, keep=scored[e.name])
         results[e.name] = result
         expression_figure(nets, result, first, out_dir / f"arith_{e.name}.png")
         files.append(f"arith_{e.name}.png")
+    save_arithmetic_images(out_dir / "arithmetic_images.npz", scored)
     sheet_rates = {head: {c: round(float((probs[head].argmax(1) == k).float().mean()), 4) for k, c in enumerate(classes)}
                    for head, classes in HEADS.items()}
     summary = {
