@@ -73,7 +73,6 @@ def main() -> int:
     if best:
         print(f"best: {best['checkpoint']} (epoch {best['epoch']:g}, Fréchet {best['frechet_judge']:.3f})")
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, json.dumps({"feature_space": "face judge penultimate layer (128-d, eval mode)", "n": args.n,
                                "reference": f"{args.data} split=test, {args.n} faces (seed 0)",
                                "floor_real_train_vs_test": floor, "checkpoints": rows, "best": best,

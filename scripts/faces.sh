@@ -42,7 +42,7 @@ mkdir -p "$RESULTS"
 
 # 1. the face model
 # One epoch at a time (resume is exact), keeping each epoch's checkpoint in $FACES_RUN/snapshots/
-# for the quality-over-training table (step 4b); epochs already snapshotted are skipped.
+# for the quality-over-training table (step 3); epochs already snapshotted are skipped.
 if [[ "${TRAIN:-1}" != 0 ]]; then
   epoch_seconds=0
   for ((E = 1; E <= EPOCHS; E++)); do

@@ -92,10 +92,12 @@ def generate(
     return torch.cat(out)
 
 
-def save_npz(images: torch.Tensor, path: str | Path) -> Path:
+def save_npz(images: torch.Tensor, path: str | Path, compressed: bool = False, **per_image: np.ndarray) -> Path:
     """uint8 (N, C, H, W) -> ``.npz`` with ``arr_0`` uint8 NHWC, the convention of public GAN
-    evaluation tools (e.g. the TTUR/FID and guided-diffusion evaluators). Written atomically."""
+    evaluation tools (e.g. the TTUR/FID and guided-diffusion evaluators), plus any ``per_image``
+    arrays beside it (labels, tags). Written atomically."""
     path = Path(path)
+    write = np.savez_compressed if compressed else np.savez
     with atomic_path(path) as tmp:
-        np.savez(tmp, arr_0=images.permute(0, 2, 3, 1).contiguous().numpy())
+        write(tmp, arr_0=images.permute(0, 2, 3, 1).contiguous().numpy(), **per_image)
     return path

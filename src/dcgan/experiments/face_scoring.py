@@ -33,14 +33,13 @@ import numpy as np
 import torch
 
 from dcgan import DcganError
-from dcgan.atomic import atomic_path
 from dcgan.core.run import Networks
 from dcgan.data.types import to_model_range, to_uint8
 from dcgan.evaluation.judge import HEADS, FaceJudge, class_index, judge_probs
 from dcgan.experiments.arithmetic import NOISE, combine, neighbours, parse_expression
 from dcgan.experiments.common import display_scale, grid_array, hstack, save_image, titled, upscale, vstack
 from dcgan.experiments.sheets import expand_tokens, resolve_z, sheet_z
-from dcgan.sampling import generate, seeded_z
+from dcgan.sampling import generate, save_npz, seeded_z
 
 METHODS = ("mean3", "single", "pixel", "random")
 CONCEPTS: dict[str, dict[str, str]] = {
@@ -237,14 +236,12 @@ def save_arithmetic_images(path: Path, scored: dict[str, list[tuple[str, int, to
     images, expression, method, draw = [], [], [], []
     for name, batches in scored.items():
         for m, r, imgs in batches:
-            images.append(imgs.permute(0, 2, 3, 1).contiguous().numpy())
+            images.append(imgs)
             expression += [name] * len(imgs)
             method += [m] * len(imgs)
             draw += [r] * len(imgs)
-    with atomic_path(path) as tmp:
-        np.savez_compressed(tmp, arr_0=np.concatenate(images).astype(np.uint8), expression=np.array(expression),
-                            method=np.array(method), draw=np.array(draw, dtype=np.int64))
-    return path
+    return save_npz(torch.cat(images), path, compressed=True, expression=np.array(expression), method=np.array(method),
+                    draw=np.array(draw, dtype=np.int64))
 
 
 def score_arithmetic(nets: Networks, judge: FaceJudge, out_dir: Path, judge_meta: dict | None = None,
