@@ -30,6 +30,11 @@ DEADLINE=${DEADLINE:-0}
 JUDGE_EPOCHS=${JUDGE_EPOCHS:-4}
 DRAWS=${DRAWS:-20}
 SHEET_N=${SHEET_N:-512}
+if (( DEADLINE > 0 && DEADLINE <= $(date +%s) )); then
+  # `date -d 01:30` means today's 01:30: before midnight that is in the past
+  echo "faces.sh: DEADLINE=$DEADLINE ($(date -d "@$DEADLINE")) is already past; after midnight use date -d 'tomorrow HH:MM'" >&2
+  exit 2
+fi
 TRAIN_EXTRA=${TRAIN_EXTRA:---set train.channels_last=true}
 
 # `dcgan faces` once it is listed in dcgan.cli.COMMANDS; the module directly until then

@@ -41,6 +41,11 @@ SNAP_EVERY=${SNAP_EVERY:-100}
 TARGET_STEPS=${TARGET_STEPS:-23400}  # 30 epochs of Tiny ImageNet (781 steps each), the paper's epoch count
 DEADLINE=${DEADLINE:-0}
 DRAWS=${DRAWS:-3}
+if (( DEADLINE > 0 && DEADLINE <= $(date +%s) )); then
+  # `date -d 01:30` means today's 01:30: before midnight that is in the past
+  echo "table1.sh: DEADLINE=$DEADLINE ($(date -d "@$DEADLINE")) is already past; after midnight use date -d 'tomorrow HH:MM'" >&2
+  exit 2
+fi
 export OMP_NUM_THREADS=${THREADS:-${OMP_NUM_THREADS:-2}}
 TRAIN_EXTRA=${TRAIN_EXTRA:---set train.channels_last=true}
 
