@@ -12,7 +12,8 @@ checkpoints of this project, not with published FIDs.
 For every ``RUN/snapshots/epoch_NNN.pt`` (and the run's latest checkpoint): ``--n`` samples (seed 0)
 against ``--n`` real faces of UTKFace's held-out split; the floor is ``--n`` real training faces
 against the same reference. Writes ``--out`` (JSON, with ``best``: the snapshot of the lowest
-distance, which ``scripts/faces.sh`` then evaluates) and prints a table.
+distance, which ``scripts/faces.sh`` then evaluates), a plot of the curve beside it
+(``quality.png``: distance against generator step, with the real-face floor) and prints a table.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 
-from dcgan.atomic import write_text_atomic
+from dcgan.atomic import atomic_path, write_text_atomic
 from dcgan.core.checkpoint import load_checkpoint
 from dcgan.core.run import load_generator
 from dcgan.evaluation.frechet import GaussianStats, frechet_between
@@ -41,6 +43,25 @@ UTK = ROOT.parent / "shared" / "datasets" / "utkface-64.zip"
 def judge_features(judge, images_uint8: torch.Tensor, batch: int = 500) -> np.ndarray:
     judge.eval()
     return torch.cat([judge.body(judge_input(images_uint8[i:i + batch])) for i in range(0, len(images_uint8), batch)]).numpy()
+
+
+def plot_curve(rows: list[dict], floor: float, out: Path) -> None:
+    """Distance per snapshot against step, log scale (the first epochs fall by an order of
+    magnitude more than the later ones move), best snapshot ringed, floor dashed."""
+    fig = Figure(figsize=(6.4, 3.6), dpi=110, layout="constrained")
+    ax = fig.subplots()
+    steps, fds = [r["step"] for r in rows], [r["frechet_judge"] for r in rows]
+    ax.plot(steps, fds, marker="o", markersize=3, linewidth=1.2, label="samples of the snapshot")
+    best = min(rows, key=lambda r: r["frechet_judge"])
+    ax.plot([best["step"]], [best["frechet_judge"]], "o", markersize=9, fillstyle="none", color="C3",
+            label=f"best: epoch {best['epoch']:g} ({best['frechet_judge']:.1f})")
+    ax.axhline(floor, color="grey", linestyle="--", linewidth=0.8, label=f"real train vs test faces ({floor:.1f})")
+    ax.set_yscale("log")
+    ax.set(title="Face model: Fréchet distance in the judge's space", xlabel="generator step", ylabel="Fréchet distance")
+    ax.grid(True, alpha=0.3, which="both")
+    ax.legend(loc="best", fontsize="small")
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png")
 
 
 def main() -> int:
@@ -73,6 +94,8 @@ def main() -> int:
     if best:
         print(f"best: {best['checkpoint']} (epoch {best['epoch']:g}, Fréchet {best['frechet_judge']:.3f})")
     out = Path(args.out)
+    if rows:
+        plot_curve(rows, floor, out.with_suffix(".png"))
     write_text_atomic(out, json.dumps({"feature_space": "face judge penultimate layer (128-d, eval mode)", "n": args.n,
                                "reference": f"{args.data} split=test, {args.n} faces (seed 0)",
                                "floor_real_train_vs_test": floor, "checkpoints": rows, "best": best,

@@ -14,7 +14,7 @@
 # DEADLINE (unix seconds, 0 = none): no epoch is started that the last one's duration says would
 # end after it, so a session's training stops cleanly at an epoch boundary; the same command
 # continues it later (in a later session too, if the run folder is still there).
-# Outputs: $RESULTS (default results/faces): quality.json, arithmetic.json, arithmetic_images.npz,
+# Outputs: $RESULTS (default results/faces): quality.json + quality.png, arithmetic.json, arithmetic_images.npz,
 # table.md, arith_*.png, pools.png, judge.json, pose/ (pose.json, axis figures), walk/, sheet/, samples.png; the judge checkpoint in $FACES_RUN/judge/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
