@@ -1,14 +1,17 @@
 """Table 1 assembled: our rows under the paper's protocol beside the published figures, and the
 figure of D's CIFAR-10 accuracy against training step with the fixed-noise samples at each point.
 
-    python scripts/table1_report.py [--run runs/table1] [--run1 runs/table1_run1]
+    python scripts/table1_report.py [--run3 runs/table1_run3] [--run runs/table1] [--run1 runs/table1_run1]
                                     [--run-cifar10 runs/table1_cifar10]
                                     [--results results/classify_cifar10_table1]
 
-Two Tiny ImageNet runs of the same command and seed: run 1 (600 steps classified, on an earlier
-machine, gone with it: its rows are RESULTS/table1_d and RESULTS/curve, its samples are kept in
-docs/img/table1_progress_run1.png) and run 2 (``--run``, this script's samples: RESULTS/table1_d_run2
-and RESULTS/curve_run2, written by ``TABLE=... CURVE=... bash scripts/table1.sh table|curve``).
+Three Tiny ImageNet runs of the same command and seed: run 1 (600 steps classified, fp32, on an
+earlier machine, gone with it: its rows are RESULTS/table1_d and RESULTS/curve, its samples are kept
+in docs/img/table1_progress_run1.png), run 2 (``--run``, 1,200 steps in fp32: RESULTS/table1_d_run2
+and RESULTS/curve_run2; its directory went with its machine too, its samples are kept in
+docs/img/table1_progress_run2.png) and run 3 (``--run3``, 6,000 steps on the bf16 path:
+RESULTS/table1_d_run3 and RESULTS/curve_run3), written by ``RUN=... TABLE=... CURVE=... bash
+scripts/table1.sh table|curve``. Runs whose directory is here show their samples in the figure.
 
 Reads what ``scripts/table1.sh table|curve`` and ``scripts/kmeans_cifar10.py`` wrote (plus the
 CIFAR-10-trained 4x4 DCGAN's table in results/classify_cifar10/), writes RESULTS/table.md and
@@ -42,6 +45,12 @@ def _load(path: Path):
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def _rel(path: Path) -> str:
+    """A source path as the table shows it: relative to the repository when inside it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _row(name, source, accuracy, few=None, features=None, C=None, step=None, command="", note=""):
     return {"model": name, "accuracy": accuracy, "few_label_mean": few[0] if few else None,
             "few_label_std": few[1] if few else None, "features": features, "C": C, "step": step,
@@ -65,7 +74,7 @@ def classify_rows(table_paths, names: dict[str, str], command: str) -> list[dict
         few = (r["few_label_mean"], r["few_label_std"]) if r.get("few_label") else None
         # Only a trained D has a training step; random filters and pixels do not depend on one.
         step = table["meta"].get("step") if method == "dcgan" else None
-        rows.append(_row(label, str(table_path.relative_to(ROOT)), r["accuracy"], few,
+        rows.append(_row(label, _rel(table_path), r["accuracy"], few,
                          r["feature_dim"], r["C"], step, command))
     return rows
 
@@ -81,7 +90,7 @@ def kmeans_rows(folder: Path) -> list[dict]:
         grid = f"{times} on {where} shifted {'/'.join(map(str, shifts))} px" if shifts else ""
         extra = f", re-encoded JPEG q{r['jpeg_quality']}{grid} (+{r['added_mae_255']:.2f}/255)" if r["jpeg_quality"] else ""
         name = f"1-layer K-means, K={r['centroids']}, {r['patches']:,} patches, {r['iterations']} iterations{extra}"
-        rows.append(_row(name, str(path.relative_to(ROOT)), r["accuracy"], None, r["features"], r["C"],
+        rows.append(_row(name, _rel(path), r["accuracy"], None, r["features"], r["C"],
                          command=f"python scripts/kmeans_cifar10.py --variants {r['variant']}"))
     return rows
 
@@ -98,7 +107,7 @@ def curve(folder: Path) -> list[dict]:
             step = table["meta"]["step"] if r["method"] == "dcgan" else 0
             points[step] = {"step": step, "few_label_mean": r["few_label_mean"], "few_label_std": r["few_label_std"],
                             "draws": len(r["few_label"]), "n_train": table["meta"]["n_train"],
-                            "n_test": table["meta"]["n_test"], "source": str(path.relative_to(ROOT))}
+                            "n_test": table["meta"]["n_test"], "source": _rel(path)}
     return [points[k] for k in sorted(points)]
 
 
@@ -183,7 +192,8 @@ def markdown(rows: list[dict], curves: dict[str, list[dict]]) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run", default=str(ROOT / "runs" / "table1"))
+    parser.add_argument("--run3", default=str(ROOT / "runs" / "table1_run3"), help="run 3's directory, if here")
+    parser.add_argument("--run", default=str(ROOT / "runs" / "table1"), help="run 2's directory, if here")
     parser.add_argument("--run1", default=str(ROOT / "runs" / "table1_run1"), help="run 1's directory, if here")
     parser.add_argument("--run-cifar10", default=str(ROOT / "runs" / "table1_cifar10"))
     parser.add_argument("--results", default=str(ROOT / "results" / "classify_cifar10_table1"))
@@ -191,7 +201,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     results, run = Path(args.results), Path(args.run)
     tables = sorted((results / "table1_d").glob("*/table.json"))
-    rows = classify_rows(results / "table1_d_run2" / "dcgan" / "table.json", {
+    rows = classify_rows(results / "table1_d_run3" / "dcgan" / "table.json", {
+        "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet (run 3, bf16) + L2-SVM",
+    }, "RUN=runs/table1_run3 TABLE=results/classify_cifar10_table1/table1_d_run3 METHODS=dcgan bash scripts/table1.sh table")
+    rows += classify_rows(results / "table1_d_run2" / "dcgan" / "table.json", {
         "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet (run 2) + L2-SVM",
     }, "TABLE=results/classify_cifar10_table1/table1_d_run2 METHODS=dcgan bash scripts/table1.sh table")
     rows += classify_rows(tables, {
@@ -218,14 +231,17 @@ def main(argv=None) -> None:
     }, "dcgan classify --checkpoint runs/cifar10 --data cifar10 --draws 5")
     rows += [_row(name, "../shared/PAPER.md (published)", acc, few, feats) for name, acc, few, feats in PUBLISHED]
     tiny, tiny2, cifar = curve(results / "curve"), curve(results / "curve_run2"), curve(results / "curve_cifar10")
-    for other in (tiny2, cifar):  # step 0 is the same random D (same architecture and seed) for every run
+    tiny3 = curve(results / "curve_run3")
+    for other in (tiny2, tiny3, cifar):  # step 0 is the same random D (same architecture and seed) for every run
         if other and tiny and tiny[0]["step"] == 0 and other[0]["step"] != 0:
             other.insert(0, tiny[0])
-    curves = {"Tiny ImageNet (run 1)": tiny, "Tiny ImageNet (run 2)": tiny2, "CIFAR-10": cifar}
+    curves = {"Tiny ImageNet (run 1)": tiny, "Tiny ImageNet (run 2)": tiny2, "Tiny ImageNet (run 3)": tiny3,
+              "CIFAR-10": cifar}
     (results / "table.md").write_text(markdown(rows, curves))
     (results / "table.json").write_text(json.dumps({"rows": rows, "curve": tiny, "curve_run2": tiny2,
-                                                    "curve_cifar10": cifar}, indent=1) + "\n")
+                                                    "curve_run3": tiny3, "curve_cifar10": cifar}, indent=1) + "\n")
     drew = figure({"Tiny ImageNet (run 1)": (Path(args.run1), tiny), "Tiny ImageNet (run 2)": (run, tiny2),
+                   "Tiny ImageNet (run 3)": (Path(args.run3), tiny3),
                    "CIFAR-10": (Path(args.run_cifar10), cifar)}, Path(args.figure))
     print((results / "table.md").read_text())
     if drew:
