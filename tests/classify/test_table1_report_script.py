@@ -1,0 +1,35 @@
+"""scripts/table1_report.py: rows and curves assembled from `dcgan classify` tables it is given."""
+
+import json
+
+from tests.scripts import load_script
+
+report = load_script("table1_report")
+
+
+def _classify_table(path, method, step, accuracy, few):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    row = {"method": method, "accuracy": accuracy, "feature_dim": 28672, "C": 1e-4,
+           "few_label": [few - 0.01, few + 0.01], "few_label_mean": few, "few_label_std": 0.01}
+    path.write_text(json.dumps({"meta": {"step": step, "n_train": 10000, "n_test": 5000}, "rows": [row]}))
+
+
+def test_run3_row_and_curve_come_from_their_folders(tmp_path):
+    results = tmp_path / "results"
+    _classify_table(results / "table1_d_run3" / "dcgan" / "table.json", "dcgan", 6000, 0.74, 0.62)
+    _classify_table(results / "curve" / "step_000000" / "table.json", "random", 600, 0.60, 0.527)
+    _classify_table(results / "curve_run3" / "step_006000" / "table.json", "dcgan", 6000, 0.70, 0.61)
+    report.main(["--results", str(results), "--figure", str(tmp_path / "fig.png"),
+                 "--run3", str(tmp_path / "none3"), "--run", str(tmp_path / "none2"), "--run1", str(tmp_path / "none1"),
+                 "--run-cifar10", str(tmp_path / "nonec")])
+    table = json.loads((results / "table.json").read_text())
+    run3 = table["rows"][0]
+    assert "run 3" in run3["model"] and run3["step"] == 6000 and run3["accuracy"] == 0.74
+    assert run3["source"] == str(results / "table1_d_run3" / "dcgan" / "table.json")  # outside the repository: as given
+    # run 2 has no table here: its row says so instead of vanishing
+    assert table["rows"][1]["note"] == "not run"
+    # the random D's step 0 of run 1's curve starts run 3's curve too
+    assert [p["step"] for p in table["curve_run3"]] == [0, 6000]
+    markdown = (results / "table.md").read_text()
+    assert "trained on Tiny ImageNet (run 3)" in markdown and "| 6000 |" in markdown
+    assert (tmp_path / "fig.png").is_file()  # no snapshots, but the curves are drawn
