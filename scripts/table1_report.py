@@ -115,13 +115,15 @@ def _snapshots(run: Path) -> dict[int, Path]:
     return {int(p.stem.split("_")[1]): p for p in sorted((run / "snapshots").glob("step_*.png"))}
 
 
-def _panel_steps(snaps: dict[int, Path], points: list[dict]) -> list[int]:
-    """At most six snapshot steps to show: the curve's measured steps and the last."""
-    steps = sorted(snaps)
-    if len(steps) > 6:
-        measured = [p["step"] for p in points if p["step"] in snaps]
-        steps = sorted(set(measured[-5:]) | {steps[-1]}) if measured else steps[:: -(-len(steps) // 6)]
-    return steps
+def _panel_steps(snaps: dict[int, Path], points: list[dict], most: int = 6) -> list[int]:
+    """At most ``most`` snapshot steps to show, spread evenly from the first to the last, preferring
+    steps the curve measured, so the panels show the whole run and not only its end."""
+    measured = sorted(p["step"] for p in points if p["step"] in snaps)
+    pool = measured if len(measured) >= most else sorted(snaps)
+    if len(pool) <= most:
+        return sorted(set(pool) | {max(snaps)})
+    picks = {pool[round(i * (len(pool) - 1) / (most - 1))] for i in range(most)}
+    return sorted(picks | {max(snaps)}) if len(picks | {max(snaps)}) <= most else sorted(picks)
 
 
 def figure(curves: dict[str, tuple[Path, list[dict]]], out: Path) -> bool:
@@ -153,7 +155,7 @@ def figure(curves: dict[str, tuple[Path, list[dict]]], out: Path) -> bool:
     ax.axhline(73.8, color="gray", ls="--", label="paper, 400 labels/class (73.8%)")
     ax.set_xlabel("generator step (batch 128; step 0 = random weights)")
     ax.set_ylabel("CIFAR-10 test accuracy (%)")
-    ax.legend(loc="center right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=8)  # the curves rise from the lower left
     ax.grid(alpha=0.3)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)

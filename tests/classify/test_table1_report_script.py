@@ -33,3 +33,13 @@ def test_run3_row_and_curve_come_from_their_folders(tmp_path):
     markdown = (results / "table.md").read_text()
     assert "trained on Tiny ImageNet (run 3)" in markdown and "| 6000 |" in markdown
     assert (tmp_path / "fig.png").is_file()  # no snapshots, but the curves are drawn
+
+
+def test_sample_panels_span_the_whole_run_not_only_its_end():
+    snaps = {step: None for step in range(600, 6001, 600)}
+    curve = [{"step": 0}] + [{"step": step} for step in snaps]
+    steps = report._panel_steps(snaps, curve)
+    assert len(steps) == 6 and steps[0] == 600 and steps[-1] == 6000
+    assert 1800 in steps and 3000 in steps  # the middle of the run is shown
+    # few snapshots: all of them
+    assert report._panel_steps({100: None, 600: None}, [{"step": 600}]) == [100, 600]
