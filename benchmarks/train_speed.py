@@ -189,14 +189,19 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=3, help="steps per timed round")
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--cases", default="64rgb,32grey")
+    p.add_argument("--cases", default="64rgb,32grey", help="comma-separated: 64rgb, 32grey, imagenet32 (the Table 1 net)")
     p.add_argument("--out", default="results/train_speed.json")
     args = p.parse_args()
     device = resolve_device(args.device)
     cases = {
         "64rgb": {"model.resolution": 64, "model.channels": 3},
         "32grey": {"model.resolution": 32, "model.channels": 1},
+        # the Table 1 net (3x3 kernels, 128-512 wide, 32 px RGB): does the bf16 verdict carry over?
+        "imagenet32": {"model.arch": "imagenet32"},
     }
+    unknown = [name for name in args.cases.split(",") if name not in cases]
+    if unknown:
+        p.error(f"--cases: unknown {unknown}; use {sorted(cases)}")
     precision = resolve_precision(args.precision, device)
     limits = {"fp32": dense_limit("fp32", device)}
     if precision.name != "fp32":
