@@ -16,24 +16,17 @@ Writes ``results/layer_precision_<case>.json``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import platform
-import time
 from pathlib import Path
 
 import torch
 from torch import nn
+from train_speed import CASES  # the same model shapes as the whole-step benchmark
 
 from dcgan.config import resolve_config
-from dcgan.core.device import cpu_flags, read_cpuinfo
+from dcgan.core.device import forward_backward_seconds, speed_flags
 from dcgan.models import build_models
-
-CASES = {
-    "64rgb": {"model.resolution": 64, "model.channels": 3},
-    "32grey": {"model.resolution": 32, "model.channels": 1},
-    "imagenet32": {"model.arch": "imagenet32"},
-}
 
 
 def conv_layers(net: nn.Module):
@@ -54,21 +47,6 @@ def input_shapes(net: nn.Module, x: torch.Tensor) -> dict[str, torch.Size]:
     return shapes
 
 
-def fwd_bwd_seconds(layer: nn.Module, shape: torch.Size, dtype: torch.dtype | None, reps: int = 3) -> float:
-    layer = layer.to(memory_format=torch.channels_last)
-    x = torch.randn(shape).to(memory_format=torch.channels_last).requires_grad_()
-    ctx = (lambda: torch.autocast("cpu", dtype=dtype)) if dtype is not None else contextlib.nullcontext
-    best = float("inf")
-    for i in range(reps + 1):
-        start = time.perf_counter()
-        with ctx():
-            out = layer(x)
-        out.float().sum().backward()
-        if i:  # the first is the warm-up (oneDNN picks its kernel)
-            best = min(best, time.perf_counter() - start)
-    return best
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--case", default="64rgb", choices=sorted(CASES))
@@ -81,10 +59,14 @@ def main() -> int:
     with torch.no_grad():
         images = g(z)
     rows = []
-    for tag, net, x in (("G", g, z), ("D", d, images)):
+    for tag, net, net_input in (("G", g, z), ("D", d, images)):
+        shapes = input_shapes(net, net_input)
         for name, layer in conv_layers(net):
-            shape = input_shapes(net, x)[name]
-            fp32, bf16 = fwd_bwd_seconds(layer, shape, None), fwd_bwd_seconds(layer, shape, torch.bfloat16)
+            shape = shapes[name]
+            layer = layer.to(memory_format=torch.channels_last)
+            x = torch.randn(shape).to(memory_format=torch.channels_last).requires_grad_()
+            fp32 = forward_backward_seconds(layer, x, None)
+            bf16 = forward_backward_seconds(layer, x, torch.bfloat16)
             rows.append({"net": tag, "layer": name, "type": type(layer).__name__, "kernel": layer.kernel_size[0],
                          "stride": layer.stride[0], "in": layer.in_channels, "out": layer.out_channels,
                          "input_hw": list(shape[2:]), "fp32_ms": 1e3 * fp32, "bf16_ms": 1e3 * bf16,
@@ -95,7 +77,7 @@ def main() -> int:
                   f"{r['speedup']:.2f}x")
     total32, total16 = sum(r["fp32_ms"] for r in rows), sum(r["bf16_ms"] for r in rows)
     print(f"all conv layers: fp32 {total32:.0f} ms, bf16 {total16:.0f} ms, {total32 / total16:.2f}x")
-    flags = sorted(f for f in cpu_flags(read_cpuinfo()) if f in ("amx_bf16", "avx512_bf16", "avx512f", "avx2"))
+    flags = speed_flags()
     out = Path(args.out or f"results/layer_precision_{args.case}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"command": f"python benchmarks/layer_precision.py --case {args.case}",

@@ -35,7 +35,7 @@ import scipy.stats
 
 from dcgan.config import resolve_config
 from dcgan.core.checkpoint import load_checkpoint
-from dcgan.core.device import cpu_flags, read_cpuinfo
+from dcgan.core.device import speed_flags
 from dcgan.core.layout import LATEST
 from dcgan.evaluation.evaluate import evaluate_samples, generate_from_checkpoint
 from dcgan.training.loop import train
@@ -169,7 +169,7 @@ def main() -> int:
                 print(json.dumps(known[(variant, seed)]), flush=True)
     records = sorted(known.values(), key=lambda r: (r["seed"], list(VARIANTS).index(r["variant"])))
     summary = summarise(records)
-    flags = sorted(f for f in cpu_flags(read_cpuinfo()) if f in ("amx_bf16", "avx512_bf16", "avx512f", "avx2"))
+    flags = speed_flags()
     command = (f"python benchmarks/precision_equivalence.py --seeds {args.seeds} --epochs {args.epochs:g} "
                f"--variants {args.variants}")
     out.parent.mkdir(parents=True, exist_ok=True)

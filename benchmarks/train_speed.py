@@ -34,6 +34,14 @@ from dcgan.core.device import batchnorm_in_float32_, resolve_device, resolve_pre
 from dcgan.models import build_models
 from dcgan.training.step import GANStep
 
+# The model shapes measured (config overrides on the pytorch preset); layer_precision.py uses them too.
+CASES = {
+    "64rgb": {"model.resolution": 64, "model.channels": 3},
+    "32grey": {"model.resolution": 32, "model.channels": 1},
+    # the Table 1 net (3x3 kernels, 128-512 wide, 32 px RGB): does the bf16 verdict carry over?
+    "imagenet32": {"model.arch": "imagenet32"},
+}
+
 
 def timed_rate(work, flops: float, device: torch.device, reps: int) -> float:
     """GFLOP/s of ``work()`` (``flops`` each call): best of ``reps`` after two warm-up calls."""
@@ -193,15 +201,9 @@ def main() -> None:
     p.add_argument("--out", default="results/train_speed.json")
     args = p.parse_args()
     device = resolve_device(args.device)
-    cases = {
-        "64rgb": {"model.resolution": 64, "model.channels": 3},
-        "32grey": {"model.resolution": 32, "model.channels": 1},
-        # the Table 1 net (3x3 kernels, 128-512 wide, 32 px RGB): does the bf16 verdict carry over?
-        "imagenet32": {"model.arch": "imagenet32"},
-    }
-    unknown = [name for name in args.cases.split(",") if name not in cases]
+    unknown = [name for name in args.cases.split(",") if name not in CASES]
     if unknown:
-        p.error(f"--cases: unknown {unknown}; use {sorted(cases)}")
+        p.error(f"--cases: unknown {unknown}; use {sorted(CASES)}")
     precision = resolve_precision(args.precision, device)
     limits = {"fp32": dense_limit("fp32", device)}
     if precision.name != "fp32":
@@ -213,7 +215,7 @@ def main() -> None:
           f"channels_last={args.channels_last}, batchnorm_fp32={args.batchnorm_fp32}, compile={args.compile}")
     results = []
     for name in args.cases.split(","):
-        r = bench_case(name, cases[name], args, device)
+        r = bench_case(name, CASES[name], args, device)
         results.append(r)
         print(
             f"{name:7s} reference {r['reference_images_per_s']:7.1f} img/s ({r['reference_gflops']:5.0f} GFLOP/s, "

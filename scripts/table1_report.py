@@ -116,14 +116,13 @@ def _snapshots(run: Path) -> dict[int, Path]:
 
 
 def _panel_steps(snaps: dict[int, Path], points: list[dict], most: int = 6) -> list[int]:
-    """At most ``most`` snapshot steps to show, spread evenly from the first to the last, preferring
-    steps the curve measured, so the panels show the whole run and not only its end."""
+    """At most ``most`` snapshot steps to show, spread evenly from the first to the last snapshot,
+    preferring steps the curve measured, so the panels show the whole run and not only its end."""
     measured = sorted(p["step"] for p in points if p["step"] in snaps)
-    pool = measured if len(measured) >= most else sorted(snaps)
+    pool = sorted(set(measured if len(measured) >= most else snaps) | {max(snaps)})
     if len(pool) <= most:
-        return sorted(set(pool) | {max(snaps)})
-    picks = {pool[round(i * (len(pool) - 1) / (most - 1))] for i in range(most)}
-    return sorted(picks | {max(snaps)}) if len(picks | {max(snaps)}) <= most else sorted(picks)
+        return pool
+    return sorted({pool[round(i * (len(pool) - 1) / (most - 1))] for i in range(most)})
 
 
 def figure(curves: dict[str, tuple[Path, list[dict]]], out: Path) -> bool:

@@ -57,11 +57,32 @@ def cpu_flags(cpuinfo: str) -> set[str]:
     return set()
 
 
+def speed_flags(cpuinfo: str | None = None) -> list[str]:
+    """The CPU flags that decide how fast bf16 and float32 run here, for a benchmark's record."""
+    present = cpu_flags(read_cpuinfo() if cpuinfo is None else cpuinfo)
+    return sorted(f for f in (*BF16_FLAGS, "avx512f", "avx2") if f in present)
+
+
 def cpu_model(cpuinfo: str) -> str:
     for line in cpuinfo.splitlines():
         if line.startswith("model name"):
             return line.partition(":")[2].strip()
     return platform.processor() or platform.machine()
+
+
+def forward_backward_seconds(layer: torch.nn.Module, x: torch.Tensor, dtype: torch.dtype | None, reps: int = 3) -> float:
+    """Best of ``reps`` timings of ``layer(x)`` forward + backward, under autocast to ``dtype``
+    (None: float32), after one warm-up call (oneDNN picks and caches its kernel on the first)."""
+    ctx = (lambda: torch.autocast("cpu", dtype=dtype)) if dtype is not None else contextlib.nullcontext
+    times = []
+    for i in range(reps + 1):
+        start = time.perf_counter()
+        with ctx():
+            out = layer(x)
+        out.float().sum().backward()
+        if i:
+            times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def conv_probe_speedup(reps: int = 3) -> float:
@@ -73,20 +94,7 @@ def conv_probe_speedup(reps: int = 3) -> float:
     gen = torch.Generator().manual_seed(0)
     conv = torch.nn.Conv2d(128, 256, 4, 2, 1, bias=False).to(memory_format=torch.channels_last)
     x = torch.randn(64, 128, 16, 16, generator=gen).to(memory_format=torch.channels_last).requires_grad_()
-
-    def best_time(dtype: torch.dtype | None) -> float:
-        ctx = torch.autocast("cpu", dtype=dtype) if dtype is not None else contextlib.nullcontext()
-        times = []
-        for i in range(reps + 1):
-            start = time.perf_counter()
-            with ctx:
-                out = conv(x)
-            out.float().sum().backward()
-            if i:  # the first is the warm-up (oneDNN picks and caches its kernel)
-                times.append(time.perf_counter() - start)
-        return min(times)
-
-    return best_time(None) / best_time(torch.bfloat16)
+    return forward_backward_seconds(conv, x, None, reps) / forward_backward_seconds(conv, x, torch.bfloat16, reps)
 
 
 def default_precision_cache() -> Path:
