@@ -68,7 +68,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", default="runs/faces")
     p.add_argument("--judge", default="", help="judge folder (default RUN/judge)")
-    p.add_argument("--data", default=str(UTK))
+    p.add_argument("--data", default=f"utkface:{UTK}", help="held-out faces (UTKFace's test split)")
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--out", default=str(ROOT / "results" / "faces" / "quality.json"))
     args = p.parse_args()

@@ -14,6 +14,10 @@ step runs them (on a CPU a single 2048^2 matmul can be slower than the step itse
 
     python benchmarks/train_speed.py                       # 64x64 RGB and 32x32 grey, the defaults (auto, channels-last)
     python benchmarks/train_speed.py --precision fp32 --no-channels-last
+    python benchmarks/train_speed.py --augment ''        # without timing train.augment's kinds
+
+Also times the project's step with each ``--augment`` kind (``train.augment``: diffaug, ada at
+p = 0.5) and prints its cost over the plain step (issue #37 asks for at most 10%).
 Writes results/train_speed.json.
 """
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
+import sys
 import time
 from pathlib import Path
 
@@ -30,8 +34,9 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from dcgan.config import resolve_config
-from dcgan.core.device import batchnorm_in_float32_, resolve_device, resolve_precision
+from dcgan.core.device import batchnorm_in_float32_, cpu_model, read_cpuinfo, resolve_device, resolve_precision, speed_flags
 from dcgan.models import build_models
+from dcgan.training.augment import Augment
 from dcgan.training.step import GANStep
 
 # The model shapes measured (config overrides on the pytorch preset); layer_precision.py uses them too.
@@ -147,40 +152,46 @@ def bench_case(name, overrides, args, device) -> dict:
     if precision.dtype is not None and args.batchnorm_fp32:  # as training does (train.batchnorm_fp32)
         batchnorm_in_float32_(g), batchnorm_in_float32_(d)
     g_run, d_run = (torch.compile(g), torch.compile(d)) if args.compile else (g, d)
-    ours = GANStep(g_run, d_run, opt_g, opt_d, precision, args.channels_last, discriminator_for_g=d_run)
+    # The project's step without augmentation, then with each --augment kind (train.augment) on the
+    # same networks: the augmentation's cost is its step's time over the plain step's.
+    steps = {"none": GANStep(g_run, d_run, opt_g, opt_d, precision, args.channels_last, discriminator_for_g=d_run)}
+    for kind in args.augment:
+        augment = Augment(kind, seed=0, device=device)
+        augment.p.fill_(0.5)  # ADA mid-way: its transforms run on about half the images
+        steps[kind] = GANStep(g_run, d_run, opt_g, opt_d, precision, args.channels_last, discriminator_for_g=d_run,
+                              augment=augment)
 
     with FlopCounterMode(display=False) as counter:
         ref(real, noise)
     flops = counter.get_total_flops()
 
-    def run_ours():
-        stats = ours([real], [noise])
-        return stats
-
     for _ in range(args.warmup):
         ref(real, noise)
-        run_ours()
+        for step in steps.values():
+            step([real], [noise])
     sync(device)
-    t_ref = t_ours = 0.0
-    for _ in range(args.rounds):
+    t_ref, t_ours = 0.0, dict.fromkeys(steps, 0.0)
+    for _ in range(args.rounds):  # interleaved, so machine noise hits every variant alike
         start = time.perf_counter()
         for _ in range(args.steps):
             ref(real, noise)
         sync(device)
         t_ref += time.perf_counter() - start
-        start = time.perf_counter()
-        for _ in range(args.steps):
-            stats = run_ours()
-        stats.as_tensor().tolist()  # the tick's one sync
-        sync(device)
-        t_ours += time.perf_counter() - start
+        for kind, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(args.steps):
+                stats = step([real], [noise])
+            stats.as_tensor().tolist()  # the tick's one sync
+            sync(device)
+            t_ours[kind] += time.perf_counter() - start
     n_img = args.rounds * args.steps * b
     result = {
         "case": name, "batch": b, "resolution": m.resolution, "channels": m.channels, "width": m.g_width,
-        "reference_images_per_s": n_img / t_ref, "project_images_per_s": n_img / t_ours,
-        "speedup": t_ref / t_ours, "gflop_per_step": flops / 1e9,
+        "reference_images_per_s": n_img / t_ref, "project_images_per_s": n_img / t_ours["none"],
+        "speedup": t_ref / t_ours["none"], "gflop_per_step": flops / 1e9,
         "reference_gflops": flops * args.rounds * args.steps / t_ref / 1e9,
-        "project_gflops": flops * args.rounds * args.steps / t_ours / 1e9,
+        "project_gflops": flops * args.rounds * args.steps / t_ours["none"] / 1e9,
+        "augment_cost": {kind: t_ours[kind] / t_ours["none"] - 1 for kind in args.augment},
     }
     return result
 
@@ -197,6 +208,8 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=3, help="steps per timed round")
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--augment", default="diffaug,ada", type=lambda v: [k for k in v.split(",") if k and k != "none"],
+                   help="train.augment kinds whose cost is timed against the plain step (default diffaug,ada; '' for none)")
     p.add_argument("--cases", default="64rgb,32grey", help="comma-separated: 64rgb, 32grey, imagenet32 (the Table 1 net)")
     p.add_argument("--out", default="results/train_speed.json")
     args = p.parse_args()
@@ -221,12 +234,14 @@ def main() -> None:
             f"{name:7s} reference {r['reference_images_per_s']:7.1f} img/s ({r['reference_gflops']:5.0f} GFLOP/s, "
             f"{share_of(r['reference_gflops'], limits['fp32'])} fp32) | project {r['project_images_per_s']:7.1f} img/s "
             f"({r['project_gflops']:5.0f} GFLOP/s, {share_of(r['project_gflops'], limits[precision.name])} "
-            f"{precision.name}) | speedup {r['speedup']:.2f}x",
+            f"{precision.name}) | speedup {r['speedup']:.2f}x"
+            + "".join(f" | {kind} +{100 * cost:.1f}%" for kind, cost in r["augment_cost"].items()),
             flush=True,
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"device": str(device), "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
+    meta = {"device": str(device), "cpu": cpu_model(read_cpuinfo()), "flags": speed_flags(), "date": time.strftime("%Y-%m-%d"),
+            "torch": torch.__version__, "command": "python benchmarks/train_speed.py " + " ".join(sys.argv[1:]),
             "threads": torch.get_num_threads(), "dense_limits": limits,
             "options": {"precision": precision.name, "channels_last": args.channels_last,
                         "batchnorm_fp32": args.batchnorm_fp32, "compile": args.compile}}

@@ -61,7 +61,7 @@ if [[ "${TRAIN:-1}" != 0 ]]; then
     started=$(date +%s)
     if [[ ! -f "$FACES_RUN/checkpoints/latest.pt" ]]; then
       # shellcheck disable=SC2086
-      time $DCGAN train --set data.name="$UTK,$CELEBA" --set data.split=all \
+      time $DCGAN train --set data.name="utkface:$UTK,$CELEBA" --set data.split=all \
           --set model.resolution=64 --set model.channels=3 --set train.epochs="$E" \
           --set train.out_dir="$FACES_RUN" --no-progress $TRAIN_EXTRA
     else
@@ -77,7 +77,7 @@ fi
 
 # 2. the attribute judge on real UTKFace faces (train split; held-out: the reader's fixed test split)
 if [[ ! -f "$FACES_RUN/judge/judge.pt" ]]; then
-  time "${FACES[@]}" judge --data "$UTK" --out "$FACES_RUN/judge" --epochs "$JUDGE_EPOCHS" --seed 0
+  time "${FACES[@]}" judge --data utkface --data-path "$UTK" --out "$FACES_RUN/judge" --epochs "$JUDGE_EPOCHS" --seed 0
 fi
 cp "$FACES_RUN/judge/judge.json" "$RESULTS/judge.json"
 
@@ -98,7 +98,7 @@ time "${FACES[@]}" score --checkpoint "$CHECKPOINT" --judge "$FACES_RUN/judge" -
 
 # 5. the turn axis from the mirror-image pose proxy, checked with the judge
 time "${FACES[@]}" pose --checkpoint "$CHECKPOINT" --judge "$FACES_RUN/judge" --out "$RESULTS/pose" \
-    --data "$UTK" --real 4000 --sheet-seed 0 --sheet-n "$SHEET_N" --k 4 --n 32 --steps 9 --extent 1.5 --seed 1
+    --data "utkface:$UTK" --real 4000 --sheet-seed 0 --sheet-n "$SHEET_N" --k 4 --n 32 --steps 9 --extent 1.5 --seed 1
 
 # 6. a walk (Fig. 4), the numbered sheet the exemplars come from (tokens SEED:INDEX with --sheet-n $SHEET_N)
 # and 64 samples of the measured checkpoint

@@ -27,6 +27,20 @@ def precision_used(run_dir: Path) -> str | None:
     return used
 
 
+def snapshot_used(run_dir: Path) -> str:
+    """Which checkpoint ``dcgan sample RUN_DIR`` drew from: the best snapshot when kept (core/layout.py)."""
+    fids = {}
+    log = run_dir / "metrics.jsonl"
+    for line in log.read_text().splitlines() if log.is_file() else []:
+        record = json.loads(line)
+        if "fid" in record:
+            fids[record["step"]] = record["fid"]
+    if not (run_dir / "checkpoints" / "best.pt").is_file() or not fids:
+        return "checkpoints/latest.pt (the last)"
+    step = min(fids, key=fids.get)
+    return f"checkpoints/best.pt (step {step:,} of {max(fids):,}: lowest in-training Fréchet distance, {fids[step]:.2f})"
+
+
 def summary_lines(run_dir: Path, seconds: int) -> list[str]:
     result = json.loads((run_dir / "eval" / "metrics.json").read_text())
     m, space, ref = result["metrics"], result["feature_space"], result["reference"]
@@ -37,6 +51,7 @@ def summary_lines(run_dir: Path, seconds: int) -> list[str]:
         ("KID", f"{m['kid_mean']:.3f} ± {m['kid_std']:.3f}"),
         ("precision / recall", f"{m['precision']:.3f} / {m['recall']:.3f}"),
         ("density / coverage", f"{m['density']:.3f} / {m['coverage']:.3f}"),
+        ("snapshot", snapshot_used(run_dir)),
         ("wall-clock", f"{minutes} min {secs:02d} s (train, 10,000 samples, evaluate, report)"),
         ("precision", precision_used(run_dir) or f"train.precision={train.get('precision', '?')}"),
         ("channels-last", str(train.get("channels_last", "?")).lower()),

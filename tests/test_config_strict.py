@@ -87,3 +87,25 @@ def test_legacy_keys_are_accepted_and_ignored(monkeypatch):
 def _write(path, tree, text=None):
     path.write_text(text if text is not None else json.dumps(tree))
     return path
+
+
+def _numeric_keys():
+    import dataclasses
+
+    from dcgan.config import Config
+
+    cfg, keys = Config(), []
+    for section in ("model", "data", "train"):
+        for f in dataclasses.fields(getattr(cfg, section)):
+            if isinstance(getattr(getattr(cfg, section), f.name), (int, float)) and not isinstance(
+                    getattr(getattr(cfg, section), f.name), bool):
+                keys.append(f"{section}.{f.name}")
+    return keys
+
+
+@pytest.mark.parametrize("key", _numeric_keys())
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e999", "abc", ""])
+def test_every_numeric_option_refuses_non_numbers_and_non_finite_values_by_name(key, value):
+    """Issue #40: `--set train.lr_g=inf` passed --dry-run; now every number is refused at parse time."""
+    with pytest.raises(DcganError, match=key.replace(".", r"\.")):
+        resolve_config({}, {key: value})

@@ -27,7 +27,7 @@ class ModelConfig:
 
     arch: str = "dcgan"  # "dcgan" (the paper's all-convolutional nets), "upconv" (Keras MNIST tutorial, 28 px); models.registry
     resolution: int = 32  # power of two, 16..128
-    channels: int = 1  # 1 (grey) or 3 (RGB)
+    channels: int = 0  # 1 (grey) or 3 (RGB); 0: from the data (data.probe_channels), said in the start line
     z_dim: int = 100
     z_dist: str = "normal"  # "uniform" in [-1, 1] (paper) or "normal" N(0, 1) (PyTorch example)
     g_width: int = 64  # generator channels at the last hidden layer; doubles towards 4x4
@@ -65,8 +65,13 @@ class TrainConfig:
     beta2: float = 0.999
     weight_decay: float = 0.0  # L2 penalty added to the gradient (authors' code: 1e-5)
     d_steps: int = 1  # k: discriminator steps per generator step (Goodfellow et al. 2014)
-    epochs: float = 5.0  # may be fractional; ``max_steps`` > 0 overrides it
-    max_steps: int = 0  # generator steps; 0 means "derive from epochs"
+    # Length (training/length.py): max_steps > 0 wins, then kimg > 0 (thousands of real images shown to D),
+    # then epochs > 0; all three 0 (the default) is ``auto``: 5 epochs, but at least ``min_kimg`` thousand
+    # images, so a folder of 2,000 photos still gets the ~1,500 steps it needs to make faces.
+    epochs: float = 0.0  # may be fractional
+    kimg: float = 0.0
+    max_steps: int = 0  # generator steps
+    min_kimg: float = 200.0  # the auto length's floor (200k images = 1,563 steps at batch 128)
     seed: int = 0
     device: str = "auto"  # auto: cuda, then cpu
     # auto: bf16 on a CPU that runs it natively and faster (core/device.py probes it), bf16/fp16 on CUDA,
@@ -84,8 +89,18 @@ class TrainConfig:
     tensorboard: bool = True
     ema_decay: float = 0.0  # >0 keeps an exponential moving average of G, saved as generator_ema (models/ema.py)
     diversity_warn: float = 0.3  # warn when fixed-noise sample diversity / real diversity drops below this (0: never)
-    eval_every: int = 0  # >0: Fréchet distance every N steps to metrics.jsonl, best G kept in checkpoints/best.pt
+    # Fréchet distance every N steps to metrics.jsonl, the best snapshot kept in checkpoints/best.pt (0: off)
+    eval_every: int = 250
     eval_samples: int = 2000  # samples per in-training Fréchet distance
+    # feature space (evaluation/features): auto = fashion-cnn for grey images; for colour, Inception where
+    # its weights are on disk, else the shipped tiny-imagenet-cnn (offline); face-judge needs eval_weights
+    eval_features: str = "auto"
+    eval_weights: str = ""  # weights file for eval_features (face-judge: the judge's judge.pt)
+    eval_reference: str = ""  # real images to compare with (a dataset name or path); "": the training data
+    # Differentiable augmentation of everything D sees (training/augment.py): none | diffaug | ada
+    augment: str = "none"
+    ada_target: float = 0.6  # ADA: raise p while E[sign(D(real))] is above this
+    ada_kimg: float = 100.0  # ADA: thousands of images over which p can move from 0 to 1
     sync_bn: bool = False  # under DDP: BatchNorm statistics over all processes' batches
 
 
@@ -101,6 +116,9 @@ class Config:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+
+AUGMENTS = ("none", "diffaug", "ada")  # train.augment's kinds (training/augment.py)
 
 
 # Presets differ only in the architecture details below; the recipe (§4) is shared.
@@ -215,10 +233,10 @@ def _coerce(key: str, raw: Any, type_name: Any) -> Any:
             return int(float(raw)) if isinstance(raw, str) and "e" in raw.lower() else int(raw)
         if target is float:
             value = float(raw)
-            if math.isnan(value):
-                raise ValueError
+            if not math.isfinite(value):
+                raise DcganError(f"option '{key}' expects a finite number, got '{raw}'")
             return value
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise DcganError(f"option '{key}' expects {target.__name__}, got '{raw}'") from None
     return str(raw)
 
@@ -324,7 +342,8 @@ def config_from_dict(tree: dict[str, Any]) -> Config:
 # data cursor, RNG states or optimizer state mean (batch size, seed, learning rates, data, preset).
 RESUME_SAFE_KEYS = frozenset({
     "train.epochs", "train.max_steps", "train.log_every", "train.checkpoint_every", "train.tensorboard",
-    "train.eval_every", "train.eval_samples", "train.diversity_warn", "train.samples_per_grid", "train.device",
+    "train.kimg", "train.min_kimg", "train.eval_every", "train.eval_samples",
+    "train.diversity_warn", "train.samples_per_grid", "train.device",
     "data.num_workers",
 })
 
@@ -375,8 +394,8 @@ def validate(cfg: Config) -> None:
             f"model.resolution={res} is not supported by model.arch=upconv: it upsamples a (resolution/4)-sized map "
             "twice, so use a multiple of 4 from 8 to 128 (28, as the Keras MNIST tutorial: --set model.resolution=28)"
         )
-    if m.channels not in (1, 3):
-        raise DcganError(f"model.channels={m.channels}: use 1 (grey) or 3 (RGB)")
+    if m.channels not in (0, 1, 3):
+        raise DcganError(f"model.channels={m.channels}: use 1 (grey), 3 (RGB) or 0 (from the data)")
     if m.z_dist not in ("uniform", "normal"):
         raise DcganError(f"model.z_dist='{m.z_dist}': use 'uniform' or 'normal'")
     if m.kernel_size not in (3, 4, 5):
@@ -403,8 +422,9 @@ def validate(cfg: Config) -> None:
         raise DcganError("train.beta1 and train.beta2 must lie in [0, 1)")
     if t.precision not in ("fp32", "bf16", "fp16", "auto"):
         raise DcganError(f"train.precision='{t.precision}': use fp32, bf16, fp16 or auto")
-    if t.epochs <= 0 and t.max_steps <= 0:
-        raise DcganError("set train.epochs > 0 or train.max_steps > 0")
+    for name in ("epochs", "kimg", "max_steps", "min_kimg"):
+        if getattr(t, name) < 0:
+            raise DcganError(f"train.{name}={getattr(t, name)}: use a value >= 0 (0: not set)")
     if t.log_every < 1 or t.checkpoint_every < 1:
         raise DcganError("train.log_every and train.checkpoint_every must be >= 1")
     if not 0 <= t.ema_decay < 1:
@@ -413,5 +433,11 @@ def validate(cfg: Config) -> None:
         raise DcganError(f"train.diversity_warn={t.diversity_warn}: use 0 (never warn) or a ratio in (0, 1)")
     if t.eval_every < 0 or (t.eval_every > 0 and t.eval_samples < 10):
         raise DcganError("train.eval_every must be >= 0 and train.eval_samples >= 10")
+    if t.augment not in AUGMENTS:
+        raise DcganError(f"train.augment='{t.augment}': use one of {', '.join(AUGMENTS)}")
+    if not 0 < t.ada_target < 1:
+        raise DcganError(f"train.ada_target={t.ada_target}: use a value in (0, 1) (ADA's paper: 0.6)")
+    if t.ada_kimg <= 0:
+        raise DcganError(f"train.ada_kimg={t.ada_kimg}: must be positive")
     if t.samples_per_grid < 1:
         raise DcganError("train.samples_per_grid must be >= 1")

@@ -63,7 +63,7 @@ def test_kmeans_encoding_batches_do_not_change_features(monkeypatch):
 def test_pixels_and_random_filters():
     x = torch.tensor([[[[0, 255], [255, 0]]]], dtype=torch.uint8)
     np.testing.assert_allclose(PixelFeatures().fit(x).transform(x), [[-1, 1, 1, -1]])
-    cfg = ModelConfig(resolution=16, d_width=4)
+    cfg = ModelConfig(resolution=16, channels=1, d_width=4)
     a, b = random_discriminator(cfg, 0), random_discriminator(cfg, 1)
     assert torch.equal(a.blocks[0][0].weight, random_discriminator(cfg, 0).blocks[0][0].weight)
     assert not torch.equal(a.blocks[0][0].weight, b.blocks[0][0].weight)
@@ -74,7 +74,7 @@ def test_random_discriminator_is_the_seeded_initial_d_in_eval_mode():
     """The "random filters" of the classification table and of ``dcgan explore guided`` (Fig. 5)."""
     from dcgan.models import build_models
 
-    cfg = ModelConfig(resolution=16, d_width=4)
+    cfg = ModelConfig(resolution=16, channels=1, d_width=4)
     d = random_discriminator(cfg, 3, device="cpu")
     assert not d.training
     initial = build_models(cfg, seed=3)[1].state_dict()
@@ -86,7 +86,7 @@ def test_supervised_cnn_learns_from_labelled_images(idx_folder):
 
     x, y = load_labelled("mnist", "train", 16, 1, str(idx_folder))
     xt, yt = load_labelled("mnist", "test", 16, 1, str(idx_folder))
-    cfg = ModelConfig(resolution=16, d_width=8)
+    cfg = ModelConfig(resolution=16, channels=1, d_width=8)
     model = SupervisedCNN(cfg, max_steps=60, eval_every=20, batch_size=32, seed=0).fit(x[:400], y[:400],
                                                                                    eval_set=(x[400:], y[400:]))
     assert model.best_step_ in (20, 40, 60)

@@ -68,6 +68,8 @@ def test_an_unwritable_output_is_one_line(tiny_run, capsys):
 
 def test_dry_run_refuses_what_the_run_refuses(capsys, tmp_path, idx_folder):
     assert main(["train", "--arch", "nonsense", "--dry-run"]) == 2
+    assert "invalid choice: 'nonsense' (choose from 'dcgan', 'imagenet32', 'upconv')" in capsys.readouterr().err
+    assert main(["train", "--set", "model.arch=nonsense", "--dry-run"]) == 2
     assert "model.arch='nonsense' is unknown" in capsys.readouterr().err
     data = ["--set", "data.name=mnist", "--set", f"data.path={tmp_path / 'missing'}"]
     assert main(["train", "--dry-run", *data]) == 2  # the data is opened, as the run opens it

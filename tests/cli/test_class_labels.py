@@ -49,7 +49,7 @@ def test_conditional_samples_do_not_depend_on_the_batch_size(conditional_run, tm
 
 
 def test_fid_during_training_uses_the_same_labels(conditional_run, idx_folder, tmp_path):
-    cfg = tiny_config(idx_folder, tmp_path / "run", **{"model.num_classes": 10})
+    cfg = tiny_config(idx_folder, tmp_path / "run", **{"model.num_classes": 10, "model.channels": 1})
     hook = FrechetDuringTraining(cfg, n=25, device="cpu", cache_dir=tmp_path / "cache")
     assert torch.equal(hook.labels, class_labels(25, 10))
 
@@ -58,7 +58,7 @@ def test_generate_gives_a_conditional_g_the_policy_labels_over_all_batches():
     from dcgan.config import resolve_config
     from dcgan.models import build_models
 
-    cfg = resolve_config({}, {"model.resolution": 16, "model.g_width": 8, "model.d_width": 8, "model.z_dim": 8,
+    cfg = resolve_config({}, {"model.resolution": 16, "model.channels": 1, "model.g_width": 8, "model.d_width": 8, "model.z_dim": 8,
                               "model.num_classes": 3})
     g = build_models(cfg.model, seed=0)[0].eval()
     z = seeded_z(0, 11, 8, "uniform")

@@ -74,8 +74,20 @@ def test_checkpoint_refuses_pickled_code(tmp_path):
 
     path = tmp_path / "evil.pt"
     torch.save({"format": ckpt.FORMAT, "version": 1, "x": Evil()}, path)
-    with pytest.raises(DcganError):
+    with pytest.raises(DcganError, match="could run code") as refused:
         load_checkpoint(path)
+    assert "weights_only" not in str(refused.value)  # PyTorch's advice to turn the check off is never passed on
+
+
+@pytest.mark.parametrize("content,reason", [(b"", "empty"), (b"not a torch file", "not a PyTorch file"),
+                                            (b"PK\x03\x04", "evil.pt")])
+def test_empty_and_garbage_files_are_one_clear_error(tmp_path, content, reason):
+    """Issue #40: a zero-byte checkpoint gave an IndexError from inside the error handler."""
+    path = tmp_path / "evil.pt"
+    path.write_bytes(content)
+    with pytest.raises(DcganError, match=reason) as refused:
+        load_checkpoint(path)
+    assert "weights_only" not in str(refused.value)
 
 
 def test_generator_rebuilds_from_file_alone(tiny_run, tmp_path):
@@ -91,7 +103,7 @@ def test_version_1_paper_checkpoint_still_loads_with_per_channel_projection(tmp_
     from dcgan.config import resolve_config
     from dcgan.models.registry import build_generator
 
-    old = resolve_config({}, {"preset": "paper", "model.resolution": 16, "model.g_width": 4, "model.d_width": 4})
+    old = resolve_config({}, {"preset": "paper", "model.resolution": 16, "model.channels": 1, "model.g_width": 4, "model.d_width": 4})
     tree = old.to_dict()
     for key in ("project_bn", "bn_eps"):  # what a version-1 checkpoint's config looked like
         del tree["model"][key]

@@ -44,7 +44,8 @@ def test_array_errors(tmp_path):
 
 
 @pytest.fixture
-def folder_with_corrupt(tmp_path):
+def folder_with_corrupt(tmp_path, monkeypatch):
+    monkeypatch.setenv("DCGAN_IN_MEMORY_MB", "0")  # the comparisons below read the folder streamed
     root = tmp_path / "imgs"
     for c in ("a", "b"):
         (root / c).mkdir(parents=True)

@@ -13,12 +13,18 @@ from dcgan import DcganError
 from dcgan.data import open_dataset
 from dcgan.data.folder import FolderImages
 from dcgan.data.streaming import CorruptImageWarning
-from dcgan.data.types import to_model_range
+from dcgan.data.types import InMemoryImages, to_model_range
 from tests.data._make import colour_image, colour_of, truncated_jpeg
 
 
 @pytest.fixture
-def mixed_folder(tmp_path):
+def streamed(monkeypatch):
+    """Folders stream only above the in-memory limit: a limit of 0 makes the small test folders stream."""
+    monkeypatch.setenv("DCGAN_IN_MEMORY_MB", "0")
+
+
+@pytest.fixture
+def mixed_folder(tmp_path, streamed):
     """cats/ and dogs/ with jpg, png (grey, RGBA, palette), webp, bmp; one truncated jpg; a text file."""
     root = tmp_path / "pets"
     (root / "cats" / "deeper").mkdir(parents=True)
@@ -136,11 +142,33 @@ def test_clear_errors(tmp_path):
     (tmp_path / "allbad").mkdir()
     for k in range(3):
         (tmp_path / "allbad" / f"{k}.jpg").write_bytes(b"garbage")
-    ds = open_dataset(str(tmp_path / "allbad"), resolution=16, channels=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorruptImageWarning)
-        with pytest.raises(DcganError, match="do not decode"):
-            ds[0]
+        with pytest.raises(DcganError, match=r"allbad.*none of its 3 images decode"):
+            open_dataset(str(tmp_path / "allbad"), resolution=16, channels=3)  # in memory: refused at once
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DCGAN_IN_MEMORY_MB", "0")
+            ds = open_dataset(str(tmp_path / "allbad"), resolution=16, channels=3)
+            with pytest.raises(DcganError, match="do not decode"):
+                ds[0]  # streamed: refused when read
+
+
+def test_small_folder_is_decoded_once_into_memory(mixed_folder, monkeypatch):
+    """A folder that fits the memory limit is decoded once (a few thousand photos would otherwise be
+    decoded again at every step): the same pixels and labels as streaming it, the corrupt file dropped."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorruptImageWarning)
+        streamed = open_dataset(str(mixed_folder), resolution=16, channels=3)
+        items = [streamed[i] for i in range(len(streamed))]  # a corrupt item is replaced and noted in .skipped
+        wanted = [item for i, item in enumerate(items) if i not in streamed.skipped]
+        monkeypatch.setenv("DCGAN_IN_MEMORY_MB", "64")
+        with pytest.warns(CorruptImageWarning, match="broken.jpg"):
+            in_memory = open_dataset(str(mixed_folder), resolution=16, channels=3)
+    assert isinstance(in_memory, InMemoryImages) and "decoded in memory" in in_memory.description
+    assert len(in_memory) == len(wanted) == 6
+    assert in_memory.class_names == streamed.class_names
+    for i, (image, label) in enumerate(wanted):
+        assert torch.equal(in_memory.images[i], image) and int(in_memory.labels[i]) == label
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])

@@ -37,18 +37,18 @@ def test_split_names():
 
 def test_two_sources_concatenate_with_unknown_labels(sources):
     utk, celeb = sources
-    d = open_dataset(f"{utk},{celeb}", resolution=8, channels=3, split="all")
+    d = open_dataset(f"utkface:{utk},{celeb}", resolution=8, channels=3, split="all")
     assert isinstance(d, InMemoryImages) and len(d) == 10 and d.images.shape[1:] == (3, 8, 8)
     assert d.class_names == ["male", "female"]
     assert d.labels[:6].tolist() == [0, 1, 0, 1, 0, 1] and d.labels[6:].tolist() == [-1] * 4
     assert d.attributes["age"][6:].tolist() == [-1] * 4
     assert d.attributes["source"].tolist() == [0] * 6 + [1] * 4
-    assert d.attribute_names["source"] == [str(utk), str(celeb)]
+    assert d.attribute_names["source"] == [f"utkface:{utk}", str(celeb)]
     assert d[7][1] == -1
     # the second source went through the same resize policy as when it is read alone
     alone = open_dataset(str(celeb), resolution=8, channels=3)
     assert torch.equal(d.images[6:], alone.images)
-    age = open_dataset(f"{utk},{celeb}", resolution=8, channels=3, split="all", label="age_group")
+    age = open_dataset(f"utkface:{utk},{celeb}", resolution=8, channels=3, split="all", label="age_group")
     assert age.labels.tolist() == [0, 1, 1, 2, 2, 2, -1, -1, -1, -1]
 
 
@@ -56,14 +56,14 @@ def test_keep_list_indexes_combined(sources, tmp_path):
     utk, celeb = sources
     keep = tmp_path / "kept.txt"
     keep.write_text("0\n7\n")
-    d = open_dataset(f"{utk},{celeb}", resolution=8, channels=3, split="all", keep_list=str(keep))
+    d = open_dataset(f"utkface:{utk},{celeb}", resolution=8, channels=3, split="all", keep_list=str(keep))
     assert len(d) == 2 and d.labels.tolist() == [0, -1]
 
 
 def test_multi_source_errors(sources):
     utk, celeb = sources
     with pytest.raises(DcganError, match="not data.path"):
-        open_dataset(f"{utk},{celeb}", resolution=8, channels=3, path="/x")
+        open_dataset(f"utkface:{utk},{celeb}", resolution=8, channels=3, path="/x")
     with pytest.raises(DcganError, match="neither a known dataset"):
         open_dataset(f"{utk},/nope.zip", resolution=8, channels=3)
 

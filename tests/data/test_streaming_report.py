@@ -20,6 +20,12 @@ from dcgan.data.streaming import WARN_FIRST, CorruptImageWarning, report_skipped
 from tests.data._make import colour_image
 
 
+@pytest.fixture(autouse=True)
+def streamed(monkeypatch):
+    """The folders here are small enough to be decoded into memory: a limit of 0 makes them stream."""
+    monkeypatch.setenv("DCGAN_IN_MEMORY_MB", "0")
+
+
 def _folder(root, good=4, bad=1):
     root.mkdir(parents=True)
     for i in range(good):

@@ -1,4 +1,4 @@
-"""UTKFace reader: labels from file names, fixed hash split, detection, and data.label."""
+"""UTKFace reader: labels from file names, fixed hash split, only when named, and data.label."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_age_group_bins():
 
 
 def test_labels_and_attributes_from_names(utk_zip):
-    d = open_dataset(str(utk_zip), resolution=8, channels=3, split="all")
+    d = open_dataset(f"utkface:{utk_zip}", resolution=8, channels=3, split="all")
     assert len(d) == len(FACES) and d.images.shape == (len(FACES), 3, 8, 8)
     assert d.class_names == ["male", "female"]
     order = sorted(range(len(FACES)), key=lambda i: _name(i, *FACES[i]))  # members are read sorted
@@ -56,22 +56,22 @@ def test_labels_and_attributes_from_names(utk_zip):
 
 
 def test_splits_are_disjoint_fixed_by_name(utk_zip):
-    train = open_dataset(str(utk_zip), resolution=8, channels=3, split="train")
-    test = open_dataset(str(utk_zip), resolution=8, channels=3, split="test")
+    train = open_dataset(f"utkface:{utk_zip}", resolution=8, channels=3, split="train")
+    test = open_dataset(f"utkface:{utk_zip}", resolution=8, channels=3, split="test")
     expected_test = sum(split_of(_name(i, *f)) == "test" for i, f in enumerate(FACES))
     assert len(test) == expected_test and len(train) == len(FACES) - expected_test
     assert 0 < len(test) < len(train)
     with pytest.raises(DcganError, match="splits"):
-        open_dataset(str(utk_zip), resolution=8, channels=3, split="val")
+        open_dataset(f"utkface:{utk_zip}", resolution=8, channels=3, split="val")
 
 
 def test_label_option_picks_attribute(utk_zip):
-    d = open_dataset(str(utk_zip), resolution=8, channels=3, split="all", label="age_group")
+    d = open_dataset(f"utkface:{utk_zip}", resolution=8, channels=3, split="all", label="age_group")
     assert d.class_names == ["young", "middle", "old"]
     assert torch.equal(d.labels, age_group(d.attributes["age"]))
-    assert open_dataset(str(utk_zip), resolution=8, channels=3, split="all", label="race").class_names[0] == "white"
+    assert open_dataset(f"utkface:{utk_zip}", resolution=8, channels=3, split="all", label="race").class_names[0] == "white"
     with pytest.raises(DcganError, match="data.label 'smile'"):
-        open_dataset(str(utk_zip), resolution=8, channels=3, split="all", label="smile")
+        open_dataset(f"utkface:{utk_zip}", resolution=8, channels=3, split="all", label="smile")
 
 
 def test_detection_zip_and_folder(utk_zip, tmp_path):
@@ -85,8 +85,24 @@ def test_detection_zip_and_folder(utk_zip, tmp_path):
     for i, (a, g, r) in enumerate(FACES[:6]):
         colour_image(i, (16, 16)).save(folder / f"{a}_{g}_{r}_2017{i}.jpg")
     assert is_utkface(folder)
-    d = open_dataset(str(folder), resolution=8, channels=1, split="all")
-    assert d.images.shape == (6, 1, 8, 8) and d.labels is not None
+    named = open_dataset(f"utkface:{folder}", resolution=8, channels=1, split="all")
+    assert named.images.shape == (6, 1, 8, 8) and named.labels is not None
+    also_named = open_dataset("utkface", path=str(folder), resolution=8, channels=1, split="all")
+    assert torch.equal(also_named.images, named.images)
+
+
+def test_plain_path_with_utkface_names_is_a_plain_folder(utk_zip, tmp_path):
+    """Issue #37: photos that happen to carry UTKFace names are all trained on, unlabelled; the
+    names' labels and held-out split apply only when the user names the format."""
+    folder = tmp_path / "my_photos"
+    folder.mkdir()
+    for i, (a, g, r) in enumerate(FACES):
+        colour_image(i, (16, 16)).save(folder / f"{a}_{g}_{r}_2017{i:04d}.jpg")
+    for path in (folder, utk_zip):
+        plain = open_dataset(str(path), resolution=8, channels=3)
+        assert len(plain) == len(FACES), path  # no held-out split
+        assert plain.class_names is None and "UTKFace" not in plain.description
+    assert len(open_dataset(f"utkface:{folder}", resolution=8, channels=3)) < len(FACES)
 
 
 def test_unlabelled_dataset_refuses_label(tmp_path):

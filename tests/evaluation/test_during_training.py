@@ -8,7 +8,7 @@ from tests.conftest import tiny_config
 
 
 def test_same_generator_same_value(idx_folder, tmp_path):
-    cfg = tiny_config(idx_folder, tmp_path / "run")
+    cfg = tiny_config(idx_folder, tmp_path / "run", **{"model.channels": 1})
     G, _ = build_models(cfg.model, seed=0)
     hook = FrechetDuringTraining(cfg, n=64, device="cpu", cache_dir=tmp_path / "cache")
     first, second = hook(G), hook(G)

@@ -13,7 +13,7 @@ from dcgan.training.step import GANStep
 
 def cond_cfg(**extra):
     values = {"model.resolution": 16, "model.g_width": 8, "model.d_width": 8, "model.z_dim": 8, "model.num_classes": 3}
-    return resolve_config({}, {**values, **extra}).model
+    return resolve_config({}, {"model.channels": 1, **values, **extra}).model
 
 
 @pytest.mark.parametrize("extra", [{}, {"model.arch": "upconv"}, {"model.mean_channel": True}])

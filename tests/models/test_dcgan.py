@@ -76,7 +76,7 @@ def test_batchnorm_and_activation_placement(preset):
 
 @pytest.mark.parametrize("preset,kernel,z_dist", [("paper", 5, "uniform"), ("pytorch", 4, "normal")])
 def test_presets(preset, kernel, z_dist):
-    cfg = resolve_config({}, {"preset": preset})
+    cfg = resolve_config({}, {"preset": preset, "model.channels": 1})
     assert cfg.model.kernel_size == kernel and cfg.model.z_dist == z_dist
     assert cfg.train.lr_d == cfg.train.lr_g == 2e-4 and cfg.train.beta1 == 0.5 and cfg.train.batch_size == 128
     g, _ = build_models(cfg.model)

@@ -19,7 +19,7 @@ def test_identical_images_give_a_zero_extra_channel():
 
 
 def test_d_input_gets_the_extra_channel_per_forward_batch():
-    cfg = resolve_config({}, {"model.resolution": 16, "model.d_width": 8, "model.mean_channel": True}).model
+    cfg = resolve_config({}, {"model.resolution": 16, "model.channels": 1, "model.d_width": 8, "model.mean_channel": True}).model
     _, d = build_models(cfg, seed=0)
     assert isinstance(d, MeanChannelDiscriminator)
     first = d.blocks[0][0]

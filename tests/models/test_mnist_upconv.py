@@ -11,7 +11,7 @@ from dcgan.models.mnist_upconv import UpconvDiscriminator, UpconvGenerator
 
 
 def upconv_cfg(**extra):
-    return resolve_config({}, {"model.arch": "upconv", **extra}).model
+    return resolve_config({}, {"model.arch": "upconv", "model.channels": 1, **extra}).model
 
 
 def test_arch_defaults_to_the_tutorials_28px_and_rejects_other_sizes():

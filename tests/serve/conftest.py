@@ -17,7 +17,7 @@ def varied_run(run_dir: Path, idx_folder: Path, **overrides) -> Path:
     from dcgan.core.checkpoint import save_checkpoint
     from dcgan.models.registry import build_discriminator, build_generator
 
-    cfg = tiny_config(idx_folder, run_dir, **{"model.resolution": 32, **overrides})
+    cfg = tiny_config(idx_folder, run_dir, **{"model.resolution": 32, "model.channels": 1, **overrides})
     torch.manual_seed(0)  # PyTorch's default init draws from the global generator
     g, d = build_generator(cfg.model), build_discriminator(cfg.model)
     save_checkpoint({"config": cfg.to_dict(), "generator": g.state_dict(), "discriminator": d.state_dict(), "step": 0},

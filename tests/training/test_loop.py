@@ -40,19 +40,23 @@ def test_tiny_run_learns_and_writes_its_outputs(tiny_run):
     assert all(changed), "every generator weight should have moved from its initial value"
 
 
-@pytest.mark.parametrize("d_steps", [1, 2])
-def test_resume_is_exact(idx_folder, tmp_path, d_steps):
+@pytest.mark.parametrize("d_steps,augment", [(1, "none"), (2, "none"), (1, "diffaug"), (1, "ada")])
+def test_resume_is_exact(idx_folder, tmp_path, d_steps, augment):
     # 512 images / batch 16 = 32 batches an epoch: the split at step 11 and the epoch
-    # boundaries in between exercise the data cursor as well as the states.
-    full = tiny_config(idx_folder, tmp_path / "full", **{"train.max_steps": 22, "train.d_steps": d_steps})
+    # boundaries in between exercise the data cursor as well as the states. ADA with a tiny
+    # ada_kimg moves p every 4 steps, so its p and r_t accumulators must be restored too.
+    extra = {"train.d_steps": d_steps, "train.augment": augment, "train.ada_kimg": 0.2}
+    full = tiny_config(idx_folder, tmp_path / "full", **{"train.max_steps": 22, **extra})
     train(full, progress=False)
-    part = tiny_config(idx_folder, tmp_path / "part", **{"train.max_steps": 11, "train.d_steps": d_steps})
+    part = tiny_config(idx_folder, tmp_path / "part", **{"train.max_steps": 11, **extra})
     train(part, progress=False)
-    cont = tiny_config(idx_folder, tmp_path / "part", **{"train.max_steps": 22, "train.d_steps": d_steps})
+    cont = tiny_config(idx_folder, tmp_path / "part", **{"train.max_steps": 22, **extra})
     train(cont, resume_dir=tmp_path / "part", progress=False)
     a, b = load_checkpoint(tmp_path / "full"), load_checkpoint(tmp_path / "part")
     assert a["step"] == b["step"] == 22 and a["cursor"] == b["cursor"] == 22 * d_steps
     _states_equal(a, b)
+    if augment == "ada":
+        assert a["augment"]["p"] == b["augment"]["p"] > 0  # D is sure of the reals early: p has risen
     assert sorted(p.name for p in (tmp_path / "full" / "samples").iterdir()) == sorted(
         p.name for p in (tmp_path / "part" / "samples").iterdir()
     )

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from dcgan import DcganError
 from dcgan.cli.options import count, nonnegative
 
 
@@ -40,6 +41,22 @@ def add_parser(sub):
     return p
 
 
+def trainable_arch(resolution: int, channels: int) -> str:
+    """The first architecture that trains at this size (``dcgan``, else ``upconv``), by the rules
+    ``dcgan train`` applies (config.validate); refused with train's own message when none does."""
+    from dcgan.config import resolve_config
+
+    try:
+        resolve_config({}, {"model.resolution": resolution, "model.channels": channels})
+        return "dcgan"
+    except DcganError as exc:
+        try:
+            resolve_config({}, {"model.arch": "upconv", "model.resolution": resolution, "model.channels": channels})
+            return "upconv"
+        except DcganError:
+            raise DcganError(f"--resolution {resolution}: no model trains at this size ({exc})") from None
+
+
 def run(args) -> int:
     if args.data_command == "inspect":
         from dcgan.data.inspect import format_report, inspect_dataset
@@ -51,12 +68,13 @@ def run(args) -> int:
     elif args.data_command == "prepare":
         from dcgan.data.prepare import prepare_pack
 
+        arch = trainable_arch(args.resolution, args.channels)  # before any work: the same rules as train
         result = prepare_pack(args.source, args.out, resolution=args.resolution, channels=args.channels,
                               split=args.split, path=args.path, num_workers=args.workers)
         dropped = f", dropped {len(result.dropped)} corrupt: {'; '.join(result.dropped[:5])}" if result.dropped else ""
         print(f"wrote {result.path} ({result.count} images at {args.resolution}px x{args.channels}{dropped})\n"
               f"train on it with: dcgan train --set data.name={result.path} --set model.resolution={args.resolution} "
-              f"--set model.channels={args.channels}", file=sys.stderr)
+              f"--set model.channels={args.channels}" + (f" --arch {arch}" if arch != "dcgan" else ""), file=sys.stderr)
     else:
         from dcgan.data.download import SOURCES, download
 

@@ -26,8 +26,13 @@ def add_parser(sub):
     p.add_argument("--n", type=count, default=10000, help="samples to draw from a checkpoint (default 10000)")
     p.add_argument("--n-reference", type=nonnegative, default=10000,
                    help="reference images (default 10000; a seeded subset when the split is larger; 0 = all)")
-    p.add_argument("--features", default="auto", help="feature space: fashion-cnn | inception | auto "
-                   "(auto: fashion-cnn for grey images, inception for RGB)")
+    from dcgan.evaluation.features import FEATURE_SPACES
+
+    p.add_argument("--features", default="auto", choices=["auto", *FEATURE_SPACES],
+                   help="feature space (auto: fashion-cnn for grey images; for colour, inception where its weights are "
+                   "on disk, else tiny-imagenet-cnn, which works offline; evaluation/features)")
+    p.add_argument("--feature-weights", help="weights for --features tiny-imagenet-cnn (another file) or face-judge "
+                   "(its judge.pt)")
     p.add_argument("--inception-weights", help="pytorch-fid's pt_inception-2015-12-05-6726825d.pth "
                    "(or $DCGAN_INCEPTION_WEIGHTS; default: the torch hub cache's copy, $TORCH_HOME/hub/checkpoints, "
                    "downloaded there once from pytorch-fid's release unless $DCGAN_OFFLINE=1)")
@@ -46,6 +51,7 @@ def add_parser(sub):
 def run(args) -> int:
     from dcgan.core.device import resolve_device
     from dcgan.evaluation.evaluate import evaluate_samples, generate_from_checkpoint, load_npz_images
+    from dcgan.evaluation.features import default_feature_space
     from dcgan.evaluation.metrics import METRICS
 
     if args.n < 10:
@@ -64,11 +70,11 @@ def run(args) -> int:
     else:
         samples = load_npz_images(args.samples)
         source = {"file": str(args.samples)}
-    weights = args.inception_weights if args.features == "inception" or (
-        args.features == "auto" and samples.shape[1] == 3) else args.classifier_weights
+    space = default_feature_space(samples.shape[1]) if args.features == "auto" else args.features
+    weights = {"inception": args.inception_weights, "fashion-cnn": args.classifier_weights}.get(space) or args.feature_weights
     result = evaluate_samples(
         samples, reference=reference or "fashion-mnist", reference_path=reference_path, split=args.split,
-        n_reference=args.n_reference, features=args.features, feature_weights=weights, device=device,
+        n_reference=args.n_reference, features=space, feature_weights=weights, device=device,
         metrics=metrics, seed=args.seed, cache_dir=args.cache_dir, neighbours_png=args.neighbours,
         neighbours_pool=args.neighbours_pool,
     )

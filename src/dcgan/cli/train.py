@@ -14,8 +14,10 @@ def add_parser(sub):
                        "Config: defaults -> --preset -> --config FILE -> --set key=value.")
     p.add_argument("--config", help="YAML or JSON file of config sections (model/data/train)")
     p.add_argument("--preset", choices=["paper", "pytorch"], help="architecture preset (default: pytorch)")
-    p.add_argument("--arch", help="network family, same as --set model.arch=NAME: dcgan (the paper's, default) or "
-                   "upconv (the Keras MNIST tutorial's upsample+conv model, 28 px)")
+    from dcgan.models.registry import ARCHITECTURES
+
+    p.add_argument("--arch", choices=sorted(ARCHITECTURES),
+                   help="network family, same as --set model.arch=NAME (default dcgan, the paper's; models/registry.py)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config value, e.g. --set train.epochs=2 (repeatable)")
     p.add_argument("--allow-inexact-resume", action="store_true",
@@ -52,10 +54,11 @@ def run(args) -> int:
 
         # the same checks the run makes before its first step (data, networks, run directory)
         check = preflight(cfg, resume_dir=args.resume)
-        print(cfg.to_json())
+        print(check.config.to_json())
         print(f"device: {check.device}\nprecision: {check.precision.reason}\ndata: {check.dataset}\n"
-              f"steps: {check.steps_total} ({check.batches_per_epoch} batches/epoch)\nrun directory: {check.run_dir}",
-              file=sys.stderr)
+              + (f"{check.channels_note}\n" if check.channels_note else "")
+              + f"length: {check.length.describe()} ({check.batches_per_epoch} batches/epoch)\n"
+              f"run directory: {check.run_dir}", file=sys.stderr)
         return 0
     from dcgan.core.layout import LATEST, METRICS_FILE, SAMPLES_DIR
     from dcgan.training.loop import train

@@ -49,12 +49,23 @@ DEDUP_DIR = "dedup"
 REPORT_DIR = "report"
 SUMMARY_FILE = "summary.json"
 LATEST = f"{CHECKPOINTS_DIR}/latest.pt"
+BEST = f"{CHECKPOINTS_DIR}/best.pt"  # the snapshot of the lowest in-training Fréchet distance (train.eval_every)
 
 
 def checkpoint_file(path: str | Path) -> Path:
     """A run directory -> its ``checkpoints/latest.pt``; a file -> itself."""
     path = Path(path)
     return path / LATEST if path.is_dir() else path
+
+
+def model_checkpoint(path: str | Path) -> Path:
+    """The checkpoint whose networks a command uses: for a run directory its ``best.pt`` when the
+    run kept one (GAN samples often get worse after their best step), else ``latest.pt``; a file
+    is itself. Resuming always continues ``latest.pt`` (``checkpoint_file``)."""
+    path = Path(path)
+    if path.is_dir() and (path / BEST).is_file():
+        return path / BEST
+    return checkpoint_file(path)
 
 
 def run_dir_of(path: str | Path) -> Path:

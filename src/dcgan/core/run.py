@@ -7,6 +7,7 @@ the run kept one (unless ``use_ema=False``), in eval mode, on the device asked f
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import torch
 
 from dcgan.config import Config
 from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
-from dcgan.core.layout import checkpoint_file, run_dir_of
+from dcgan.core.layout import BEST, model_checkpoint, run_dir_of
 from dcgan.models.ema import standing_batchnorm_stats_
 from dcgan.models.registry import build_discriminator, build_generator
 
@@ -65,13 +66,19 @@ def discriminator_from_state(state: dict[str, Any], cfg: Config, device: str | t
 
 def open_run(checkpoint: str | Path, device: str | torch.device = "cpu", *, generator: bool = True,
              discriminator: bool = False, use_ema: bool = True) -> Networks:
-    """Read ``checkpoint`` (file or run directory) once and rebuild the networks asked for."""
-    state = load_checkpoint(checkpoint)
+    """Read ``checkpoint`` once and rebuild the networks asked for. A run directory means its best
+    snapshot when it kept one (``layout.model_checkpoint``), said on stderr."""
+    chosen = model_checkpoint(checkpoint)
+    state = load_checkpoint(chosen)
+    if Path(checkpoint).is_dir() and chosen.name == Path(BEST).name:
+        print(f"note: using {chosen} (the run's best snapshot: step {state.get('step')}, in-training Fréchet distance "
+              f"{float(state.get('best_fid', float('nan'))):.2f}); give {Path(checkpoint) / 'checkpoints' / 'latest.pt'} "
+              "for the last", file=sys.stderr)
     cfg = checkpoint_config(state)
     return Networks(
         generator=generator_from_state(state, cfg, device, use_ema) if generator else None,
         discriminator=discriminator_from_state(state, cfg, device) if discriminator else None,
-        config=cfg, checkpoint=checkpoint_file(checkpoint), step=state.get("step"),
+        config=cfg, checkpoint=chosen, step=state.get("step"),
         ema=bool(generator and use_ema and state.get("generator_ema")),
     )
 

@@ -1,7 +1,9 @@
 """A folder of images, searched recursively (jpg, png, webp, bmp, ...; mixed sizes and modes).
 
-Streamed: files are listed once (sorted, so indices are stable) and decoded per item, which
-works with DataLoader workers. Each image goes through ``data.decode`` (short side to the
+Files are listed once (sorted, so indices are stable). A folder whose decoded images fit the
+memory limit (``data.streaming.in_memory_limit_bytes``: a few thousand photos easily do) is
+decoded once into memory (``load_image_folder``); a larger one is streamed, decoded per item,
+which works with DataLoader workers. Each image goes through ``data.decode`` (short side to the
 resolution, bicubic antialiased, centre crop; grey by luma). Split and labels follow
 ``data.layout`` (``train``/``test`` folders; class = first-level sub-folder). Corrupt files
 are replaced and counted (``data.streaming``). For many epochs over a large folder,
@@ -16,7 +18,8 @@ from pathlib import Path
 from dcgan import DcganError
 from dcgan.data.decode import IMAGE_EXTENSIONS, is_image_name
 from dcgan.data.layout import class_labels, select_split
-from dcgan.data.streaming import StreamedImages
+from dcgan.data.streaming import StreamedImages, decode_in_memory, fits_in_memory
+from dcgan.data.types import ImageDataset
 
 
 def list_images(root: Path) -> list[str]:
@@ -58,6 +61,12 @@ class FolderImages(StreamedImages):
 
     def label(self, index: int) -> int:
         return self.labels[index]
+
+
+def load_image_folder(root: str | Path, split: str, resolution: int, channels: int) -> ImageDataset:
+    """The folder in memory when it fits, else streamed (see the module docstring)."""
+    streamed = FolderImages(root, split, resolution, channels)
+    return decode_in_memory(streamed) if fits_in_memory(len(streamed), resolution, channels) else streamed
 
 
 def is_image_folder(path: Path) -> bool:

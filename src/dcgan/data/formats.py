@@ -10,8 +10,10 @@ Named datasets: ``cifar10`` (python batches, its tar.gz, or a zip of class folde
 ``utkface`` (labels from file names, ``data.utkface``). A name's default location comes from
 ``DCGAN_<NAME>`` (e.g. ``DCGAN_CIFAR10``) or, for ``cifar10``/``celeba``/``utkface``, from
 ``../shared/datasets`` next to the checkout when present. Several sources at once:
-``data.name=a.zip,b.zip`` or ``data.name=utkface,celeba`` (``data.multi``). UTKFace is detected by its file names before the
-generic zip and folder readers.
+``data.name=a.zip,b.zip`` or ``data.name=utkface,celeba`` (``data.multi``). A path is read by its
+format alone: UTKFace's file-name labels and held-out split apply only when the user names them
+(``data.name=utkface`` with ``data.path``, or ``utkface:PATH``), so a folder of photos that
+happen to carry UTKFace names is a plain folder of all its images.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from pathlib import Path
 from dcgan import DcganError
 from dcgan.data.arrays import is_array_file, load_arrays
 from dcgan.data.cifar import CIFAR10_CLASSES, is_cifar, load_cifar
-from dcgan.data.folder import FolderImages
+from dcgan.data.folder import load_image_folder
 from dcgan.data.lmdb_reader import is_lmdb, load_lmdb
 from dcgan.data.registry import register_dataset, register_format
 from dcgan.data.svhn import is_svhn, load_svhn
-from dcgan.data.utkface import is_utkface, load_utkface
+from dcgan.data.utkface import load_utkface
 from dcgan.data.zipped import is_zip, load_zip
 
 SHARED_DATASETS = Path(__file__).resolve().parents[4] / "shared" / "datasets"
@@ -45,23 +47,22 @@ def load_cifar10(path: Path, split: str, resolution: int, channels: int):
     """CIFAR-10 from its python version, or from a zip/folder of ``{train,test}/<class>/`` images."""
     if is_cifar(path):
         return load_cifar(path, split, resolution, channels)
-    dataset = load_zip(path, split, resolution, channels) if is_zip(path) else FolderImages(path, split, resolution, channels)
+    dataset = load_zip(path, split, resolution, channels) if is_zip(path) else load_image_folder(path, split, resolution, channels)
     if dataset.class_names != CIFAR10_CLASSES:
         raise DcganError(f"'{path}' does not look like CIFAR-10: class folders {dataset.class_names}, expected {CIFAR10_CLASSES}")
     return dataset
 
 
 def load_folder(path: Path, split: str, resolution: int, channels: int):
-    return load_zip(path, split, resolution, channels) if is_zip(path) else FolderImages(path, split, resolution, channels)
+    return load_zip(path, split, resolution, channels) if is_zip(path) else load_image_folder(path, split, resolution, channels)
 
 
 register_format("cifar", is_cifar, load_cifar)
 register_format("svhn", is_svhn, load_svhn)
 register_format("lmdb", is_lmdb, load_lmdb)
 register_format("arrays", is_array_file, load_arrays)
-register_format("utkface", is_utkface, load_utkface)  # before the generic zip/folder readers
 register_format("zip", is_zip, load_zip)
-register_format("folder", lambda p: p.is_dir(), lambda p, s, r, c: FolderImages(p, s, r, c))
+register_format("folder", lambda p: p.is_dir(), load_image_folder)
 
 register_dataset("cifar10", load_cifar10, _default("cifar10", "cifar10-jpg.zip"),
                  "CIFAR-10: cifar-10-batches-py (or its tar.gz) or a zip/folder of {train,test}/<class>/ images")

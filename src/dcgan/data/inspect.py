@@ -15,7 +15,7 @@ import torch
 
 from dcgan.data.decode import CorruptImage, decode_raw
 from dcgan.data.registry import DATASETS, detect_format, open_dataset
-from dcgan.data.streaming import StreamedImages
+from dcgan.data.streaming import StreamedImages, stream_only
 from dcgan.data.types import InMemoryImages
 from dcgan.images import save_grid
 
@@ -33,7 +33,8 @@ def inspect_dataset(
 ) -> dict[str, Any]:
     """Open ``name`` and describe it; ``grid`` (a PNG path) receives ``n_grid`` random images."""
     fmt = f"dataset '{name}'" if name in DATASETS else detect_format(Path(path or name)).name
-    dataset = open_dataset(name, resolution=resolution, channels=channels, split=split, path=path)
+    with stream_only():  # look at the files themselves: native sizes, and corrupt ones named
+        dataset = open_dataset(name, resolution=resolution, channels=channels, split=split, path=path)
     n = len(dataset)
     g = torch.Generator().manual_seed(seed)
     picks = torch.randperm(n, generator=g)[: max(n_grid, n_sample)].tolist()

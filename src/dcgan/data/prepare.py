@@ -27,7 +27,7 @@ from tqdm import tqdm
 from dcgan import DcganError
 from dcgan.data.decode import CorruptImage
 from dcgan.data.registry import open_dataset
-from dcgan.data.streaming import StreamedImages
+from dcgan.data.streaming import StreamedImages, stream_only
 from dcgan.data.types import InMemoryImages
 
 POLICY = "short side to resolution (bicubic, antialiased), centre crop; grey = ITU-R 601-2 luma"
@@ -84,7 +84,8 @@ def prepare_pack(
     out = Path(out)
     if out.suffix != ".npz":
         raise DcganError(f"--out '{out}' must end in .npz")
-    dataset = open_dataset(source, resolution=resolution, channels=channels, split=split, path=path)
+    with stream_only():  # every file read here, so that the corrupt ones are named and dropped
+        dataset = open_dataset(source, resolution=resolution, channels=channels, split=split, path=path)
     out.parent.mkdir(parents=True, exist_ok=True)
     raw = out.with_name(out.name + ".images.tmp")
     tmp = out.with_name(out.name + ".tmp")

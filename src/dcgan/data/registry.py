@@ -106,7 +106,20 @@ def _finish(dataset: ImageDataset, keep_list: str, label: str) -> ImageDataset:
     return apply_keep_list(dataset, keep_list) if keep_list else dataset
 
 
+def named_path(name: str, path: str = "") -> tuple[str, str]:
+    """``'utkface:/my/faces.zip'`` -> ``('utkface', '/my/faces.zip')``: a dataset's reader on a path
+    of the user's. Formats that read meaning into file names (UTKFace's labels and split) apply only
+    when named like this (or as ``data.name=utkface`` with ``data.path``), never to a plain path."""
+    prefix, _, rest = name.partition(":")
+    if rest and prefix in DATASETS and not Path(name).exists():
+        if path:
+            raise DcganError(f"data '{name}' already names its path; leave data.path empty")
+        return prefix, rest
+    return name, path
+
+
 def _open_one(name: str, resolution: int, channels: int, split: str, path: str) -> ImageDataset:
+    name, path = named_path(name, path)
     if name in DATASETS:
         entry = DATASETS[name]
         root = Path(path or entry.default_path)

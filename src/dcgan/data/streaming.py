@@ -19,6 +19,9 @@ lose one entry (it is recorded again when next met) or name one item more than `
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import os
 import re
 import sys
 import warnings
@@ -26,8 +29,8 @@ import warnings
 import torch
 
 from dcgan import DcganError
-from dcgan.data.decode import CorruptImage, decode_image
-from dcgan.data.types import ImageDataset
+from dcgan.data.decode import CorruptImage, decode_all, decode_image
+from dcgan.data.types import ImageDataset, InMemoryImages
 
 WARN_FIRST = 5  # corrupt items named individually; after that only the count grows
 MAX_CONSECUTIVE_BAD = 1000  # this many undecodable items in a row means the data is not images at all
@@ -160,3 +163,44 @@ def report_skipped(dataset, file=None) -> int:
             total += n
             print(f"warning: {part.description or 'dataset'}: {part.skipped_report()}", file=file or sys.stderr)
     return total
+
+
+def in_memory_limit_bytes() -> int:
+    """Decoded size under which folders and zips are decoded once into memory ($DCGAN_IN_MEMORY_MB, 4 GiB)."""
+    return int(float(os.environ.get("DCGAN_IN_MEMORY_MB", "4096")) * 2**20)
+
+
+_STREAM_ONLY = contextvars.ContextVar("stream_only", default=False)
+
+
+@contextlib.contextmanager
+def stream_only():
+    """Within it, folders and zips open streamed whatever their size: ``dcgan data prepare`` reads
+    each file itself so that it can name and drop the ones that do not decode."""
+    token = _STREAM_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _STREAM_ONLY.reset(token)
+
+
+def fits_in_memory(count: int, resolution: int, channels: int) -> bool:
+    return not _STREAM_ONLY.get() and count * channels * resolution * resolution <= in_memory_limit_bytes()
+
+
+def decode_in_memory(streamed: StreamedImages) -> InMemoryImages:
+    """Every item of ``streamed`` decoded once (a small folder or zip: a few thousand photos decode
+    in seconds, where streaming would decode every batch again at every step). Corrupt items are
+    dropped with one warning naming the first few; none decoding at all is an error."""
+    n = len(streamed)
+    images, good, bad = decode_all((streamed.read_bytes(i) for i in range(n)), n, streamed.resolution, streamed.channels)
+    where = streamed.description.split(" split=")[0]
+    if bad:
+        named = ", ".join(f"{streamed.item_name(i)} ({why})" for i, why in list(bad.items())[:WARN_FIRST])
+        warnings.warn(f"{where}: dropped {len(bad)} corrupt image(s): {named}", CorruptImageWarning, stacklevel=2)
+    if not good:
+        raise DcganError(f"{where}: none of its {n} images decode")
+    labels = torch.tensor([streamed.label(i) for i in good], dtype=torch.long) if streamed.class_names else None
+    dropped = f", {len(bad)} corrupt dropped" if bad else ""
+    description = streamed.description.replace(", streamed)", f"{dropped}, decoded in memory at {streamed.resolution}px)")
+    return InMemoryImages(images, labels, description, streamed.class_names)

@@ -11,21 +11,14 @@ process, so DataLoader workers each open their own), with corrupt members replac
 from __future__ import annotations
 
 import os
-import warnings
 import zipfile
 from pathlib import Path
 
-import torch
-
 from dcgan import DcganError
-from dcgan.data.decode import decode_all, is_image_name
+from dcgan.data.decode import is_image_name
 from dcgan.data.layout import class_labels, select_split
-from dcgan.data.streaming import WARN_FIRST, CorruptImageWarning, StreamedImages
-from dcgan.data.types import ImageDataset, InMemoryImages
-
-
-def in_memory_limit_bytes() -> int:
-    return int(float(os.environ.get("DCGAN_IN_MEMORY_MB", "4096")) * 2**20)
+from dcgan.data.streaming import StreamedImages, decode_in_memory, fits_in_memory
+from dcgan.data.types import ImageDataset
 
 
 def open_zip(path: Path) -> zipfile.ZipFile:
@@ -86,23 +79,10 @@ def load_zip(path: str | Path, split: str, resolution: int, channels: int) -> Im
         members = [m for m, _ in selected]
         labels, names = class_labels([parts for _, parts in selected])
         classes = f", {len(names)} classes" if names else ""
-        size = len(members) * channels * resolution * resolution
-        if size > in_memory_limit_bytes():
-            return ZipImages(path, members, labels, names, resolution, channels,
+        streamed = ZipImages(path, members, labels, names, resolution, channels,
                              f"zip '{path}' split={split} ({len(members)} images{classes}, streamed)")
-        images, good, bad = decode_all((zf.read(m) for m in members), len(members), resolution, channels)
-    if bad:
-        named = ", ".join(f"{members[i]} ({why})" for i, why in list(bad.items())[:WARN_FIRST])
-        warnings.warn(f"zip '{path}': dropped {len(bad)} corrupt image(s): {named}", CorruptImageWarning, stacklevel=2)
-    if not good:
-        raise DcganError(f"zip '{path}' split={split}: none of its {len(members)} images decode")
-    label_tensor = torch.tensor([labels[i] for i in good], dtype=torch.long) if names else None
-    dropped = f", {len(bad)} corrupt dropped" if bad else ""
-    return InMemoryImages(
-        images, label_tensor,
-        f"zip '{path}' split={split} ({len(good)} images{classes}{dropped}, decoded in memory at {resolution}px)",
-        names,
-    )
+    # under the memory limit, decoded once (data.streaming); above it, read per batch
+    return decode_in_memory(streamed) if fits_in_memory(len(members), resolution, channels) else streamed
 
 
 def is_zip(path: Path) -> bool:

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from dcgan import DcganError
 from dcgan.atomic import atomic_path
+from dcgan.core.checkpoint import torch_load_safely
 from dcgan.data.types import ImageDataset, to_model_range
 from dcgan.dedup.source import gather
 from dcgan.models.autoencoder import AutoencoderConfig, HashAutoencoder
@@ -131,10 +132,7 @@ def load_autoencoder(path: str | Path, device: torch.device | str = "cpu") -> tu
     path = Path(path)
     if not path.is_file():
         raise DcganError(f"autoencoder file '{path}' does not exist")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file for the user
-        raise DcganError(f"'{path}' could not be read as a dedup autoencoder: {exc}") from None
+    state = torch_load_safely(path, "dedup autoencoder")
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise DcganError(f"'{path}' is not a dedup autoencoder (saved by 'dcgan dedup')")
     model = HashAutoencoder(AutoencoderConfig.from_dict(state["config"]))

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dcgan import DcganError
+from dcgan.core.checkpoint import load_reason, torch_load_safely
 from dcgan.data.transforms import prepare_images
 from dcgan.data.types import to_model_range
 from dcgan.data.utkface import AGE_GROUPS, GENDERS
@@ -112,12 +113,12 @@ def load_judge(path: str | Path) -> tuple[FaceJudge, dict]:
         path = path / "judge.pt"
     if not path.is_file():
         raise DcganError(f"judge checkpoint '{path}' does not exist (train one: dcgan faces judge --out DIR)")
+    state = torch_load_safely(path, "judge checkpoint")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
         judge = FaceJudge(width=int(state.get("width", 32)))
         judge.load_state_dict(state["state_dict"])
-    except Exception as exc:  # noqa: BLE001 - any unreadable or mismatched file is a user error
-        raise DcganError(f"judge checkpoint '{path}' could not be loaded: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any mismatched file is a user error
+        raise DcganError(f"judge checkpoint '{path}' could not be loaded: {load_reason(exc)}") from None
     if state.get("heads") != {k: list(v) for k, v in HEADS.items()}:
         raise DcganError(f"judge checkpoint '{path}' has heads {state.get('heads')}, expected {HEADS}")
     return judge.eval(), {"metrics": state.get("metrics", {}), "settings": state.get("settings", {}), "path": str(path)}

@@ -37,6 +37,30 @@ from dcgan.evaluation.features.classifier import (
 )
 
 
+def fit(model: torch.nn.Module, inputs: torch.Tensor, labels: torch.Tensor, epochs: int, batch_size: int = 128,
+        lr: float = 1e-3, seed: int = 0, flip: bool = False, log=print) -> torch.nn.Module:
+    """Cross-entropy with Adam over ``epochs`` seeded passes (``flip``: mirror half of each batch)."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    order_rng = torch.Generator().manual_seed(seed + 1)
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(inputs), generator=order_rng)
+        total, start = 0.0, time.perf_counter()
+        for i in range(0, len(order), batch_size):
+            idx = order[i : i + batch_size]
+            x = inputs[idx]
+            if flip:
+                mirrored = torch.rand(len(idx), generator=order_rng) < 0.5
+                x = torch.where(mirrored[:, None, None, None], x.flip(3), x)
+            loss = F.cross_entropy(model(x), labels[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+        log(f"epoch {epoch + 1}/{epochs}: train loss {total / len(order):.4f} ({time.perf_counter() - start:.0f} s)")
+    return model.eval()
+
+
 def train_fashion_cnn(
     data_path: str = FASHION_MNIST_ROOT, epochs: int = 2, batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
     limit: int = 0, log=print,
@@ -48,32 +72,20 @@ def train_fashion_cnn(
     images, labels = train.images, train.labels
     if limit:
         images, labels = images[:limit], labels[:limit]
-    inputs = classifier_input(images)
-    model = FashionCNN()
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    order_rng = torch.Generator().manual_seed(seed + 1)
-    for epoch in range(epochs):
-        model.train()
-        order = torch.randperm(len(inputs), generator=order_rng)
-        total, start = 0.0, time.perf_counter()
-        for i in range(0, len(order), batch_size):
-            idx = order[i : i + batch_size]
-            loss = F.cross_entropy(model(inputs[idx]), labels[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-        log(f"epoch {epoch + 1}/{epochs}: train loss {total / len(order):.4f} ({time.perf_counter() - start:.0f} s)")
+    model = fit(FashionCNN(), classifier_input(images), labels, epochs, batch_size, lr, seed, log=log)
     model.eval()
     accuracy = float((predict(model, test.images) == test.labels.numpy()).mean())
     return model, accuracy
 
 
-def save_weights(model: FashionCNN, path: Path) -> str:
+def save_weights(model: torch.nn.Module, path: Path, dtype: torch.dtype | None = None) -> str:
     """Write the state dict byte-reproducibly (the zip's internal folder name is fixed by
-    saving to a buffer, not derived from the file name) and return its SHA-256."""
+    saving to a buffer, not derived from the file name) and return its SHA-256. ``dtype``
+    stores floating tensors in it (half precision halves a shipped file)."""
     buffer = io.BytesIO()
-    torch.save({k: v.contiguous() for k, v in model.state_dict().items()}, buffer)
+    state = {k: (v.to(dtype) if dtype is not None and v.is_floating_point() else v).contiguous()
+             for k, v in model.state_dict().items()}
+    torch.save(state, buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
     return sha256_file(path)

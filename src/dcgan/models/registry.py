@@ -30,6 +30,9 @@ def register_arch(name: str, make_g: Callable[[ModelConfig], nn.Module], make_d:
 
 
 def _factories(cfg: ModelConfig):
+    if cfg.channels not in (1, 3):  # 0 means "from the data": training/loop.with_data_defaults decides it
+        raise DcganError(f"model.channels={cfg.channels}: a network needs 1 (grey) or 3 (RGB); 0 (from the data) "
+                         "is decided when the data is opened, so set it when building networks without data")
     if cfg.arch not in ARCHITECTURES:
         raise DcganError(f"model.arch='{cfg.arch}' is unknown; choose one of {sorted(ARCHITECTURES)}")
     return ARCHITECTURES[cfg.arch]

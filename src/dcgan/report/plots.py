@@ -20,7 +20,10 @@ LABELS = {
     "d_fake": "D(G(z)), samples",
     "images_per_s": "images / s",
     "diversity": "fixed-noise sample diversity / real (collapse diagnostic; about 1 is healthy)",
+    "fid": "in-training Fréchet distance (lower is better; the best snapshot is checkpoints/best.pt)",
 }
+# Series whose lowest point is a kept snapshot (training/loop.py keeps checkpoints/best.pt): ringed.
+BEST_IS_LOWEST = {"fid"}
 # Series drawn together: (file stem, title, keys, y label, dashed reference line or None).
 GROUPS = [
     ("losses", "Losses", ("loss_d", "loss_g"), "loss", None),
@@ -72,6 +75,13 @@ def plot_series(series: dict[str, tuple[list[float], list[float]]], out_dir: Pat
         fig, ax = _figure(title, ylabel)
         for key in keys:
             _draw(ax, *series[key], LABELS.get(key, key))
+        for key in keys:
+            if key in BEST_IS_LOWEST and series[key][1]:
+                xs, ys = series[key]
+                i = min(range(len(ys)), key=ys.__getitem__)
+                ax.plot([xs[i]], [ys[i]], "o", markersize=10, fillstyle="none", color="C3",
+                        label=f"best: step {xs[i]:g} ({ys[i]:.2f}), checkpoints/best.pt")
+                ax.legend(loc="best", fontsize="small")
         if ref is not None:
             ax.axhline(ref, color="grey", linestyle="--", linewidth=0.8, label="equilibrium (1/2)")
             ax.set_ylim(-0.02, 1.02)

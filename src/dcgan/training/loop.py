@@ -18,6 +18,7 @@ Run directory layout (``dcgan.core.layout``)::
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
 import sys
@@ -38,22 +39,31 @@ from dcgan.core.device import PRECISION_NAMES, PrecisionChoice, batchnorm_in_flo
 from dcgan.core.layout import CHECKPOINTS_DIR, CONFIG_FILE, LATEST, SAMPLES_DIR
 from dcgan.data import open_dataset
 from dcgan.data.loader import BatchStream
+from dcgan.data.probe import probe_channels
 from dcgan.data.streaming import report_skipped
 from dcgan.data.types import to_model_range
-from dcgan.evaluation.during_training import FrechetDuringTraining
+from dcgan.evaluation.during_training import FrechetDuringTraining, check_settings
 from dcgan.images import save_grid
 from dcgan.models import build_models
 from dcgan.models.ema import GeneratorEMA, standing_batchnorm_stats_
 from dcgan.sampling import generate, sample_z, seeded_z
+from dcgan.training.augment import Augment
 from dcgan.training.distributed import all_reduce_mean, barrier, broadcast_int, convert_batchnorm, init_distributed, shutdown
 from dcgan.training.distributed import wrap as wrap_distributed
 from dcgan.training.diversity import DiversityMonitor, real_reference_batch
+from dcgan.training.length import Length, plan_length
 from dcgan.training.metrics_log import MetricsLog
 from dcgan.training.state import TrainingState
 from dcgan.training.step import GANStep
 from dcgan.training.stop import StopRequest
 
 FIXED_NOISE_SEED_OFFSET = 10_007  # the grid's noise is derived from the run seed, never stored
+PACE_STEPS = 10  # steps timed for the start's time estimate
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min {int(seconds % 60):02d} s"
 
 
 class TrainingDiverged(DcganError):
@@ -74,10 +84,15 @@ def default_run_dir(cfg: Config) -> Path:
     return Path("runs") / f"{name}-{cfg.preset}-{cfg.model.resolution}px-{stamp}"
 
 
-def total_steps(cfg: Config, batches_per_epoch: int) -> int:
-    if cfg.train.max_steps > 0:
-        return cfg.train.max_steps
-    return max(1, math.ceil(cfg.train.epochs * batches_per_epoch / cfg.train.d_steps))
+def with_data_defaults(cfg: Config) -> tuple[Config, str]:
+    """``cfg`` with what the data decides filled in (``model.channels=0``: from the images), and a
+    note for the start line saying so ("" when nothing was decided)."""
+    if cfg.model.channels:
+        return cfg, ""
+    cfg = copy.deepcopy(cfg)
+    cfg.model.channels = probe_channels(cfg.data.name, cfg.data.path)
+    kind = "grey" if cfg.model.channels == 1 else "colour"
+    return cfg, f"model.channels={cfg.model.channels}: the images are {kind} (set model.channels to override)"
 
 
 def run_directory(cfg: Config, resume_dir: str | Path | None, distributed: bool = False) -> Path:
@@ -102,11 +117,16 @@ class Preflight:
     dataset: str
     batches_per_epoch: int
     steps_total: int
+    length: Length
+    config: Config  # with what the data decided (model.channels)
+    channels_note: str = ""
 
 
 def preflight(cfg: Config, resume_dir: str | Path | None = None) -> Preflight:
     """Run every check a real run makes before training (device, precision, run directory, the
     networks' construction, the data and the batch size against it), writing nothing."""
+    cfg, channels_note = with_data_defaults(cfg)
+    check_settings(cfg)
     device = resolve_device(cfg.train.device)
     precision = choose_precision(cfg.train.precision, device)
     resolve_precision(precision.name, device)  # refuses fp16 on a CPU, as the run does
@@ -120,8 +140,9 @@ def preflight(cfg: Config, resume_dir: str | Path | None = None) -> Preflight:
         split=cfg.data.split, path=cfg.data.path, keep_list=cfg.data.keep_list, label=cfg.data.label,
     )
     stream = BatchStream(dataset, cfg.train.batch_size, cfg.train.seed, 0, 1, num_workers=0)
+    length = plan_length(cfg.train, stream.batches_per_epoch)
     return Preflight(device, precision, run_dir, dataset.description, stream.batches_per_epoch,
-                     total_steps(cfg, stream.batches_per_epoch))
+                     length.steps, length, cfg, channels_note)
 
 
 def agreed_precision(name: str, device: torch.device, ctx) -> PrecisionChoice:
@@ -185,6 +206,8 @@ class _Run:
     """One training run: its pieces (built in ``__init__``) and the things it does between steps."""
 
     def __init__(self, cfg: Config, resume_dir: str | Path | None, on_tick):
+        cfg, self.channels_note = with_data_defaults(cfg)
+        check_settings(cfg)
         t = self.t = cfg.train
         self.cfg, self.on_tick = cfg, on_tick
         self.ctx, self.device = init_distributed(resolve_device(t.device))
@@ -209,9 +232,11 @@ class _Run:
         self.step_fn = self._build_step()
         self.fixed_z = seeded_z(t.seed + FIXED_NOISE_SEED_OFFSET, t.samples_per_grid, cfg.model.z_dim, cfg.model.z_dist)
         self.log = MetricsLog(self.run_dir, t.tensorboard) if self.ctx.is_main else None
-        self.steps_total = total_steps(cfg, self.stream.batches_per_epoch)
-        # In-training Fréchet distance (evaluation/during_training.py): logged, best G kept.
-        self.evaluator = FrechetDuringTraining(cfg, t.eval_samples, self.device) if t.eval_every > 0 else None
+        self.length = plan_length(t, self.stream.batches_per_epoch, self.ctx.world_size)
+        self.steps_total = self.length.steps
+        # In-training Fréchet distance (evaluation/during_training.py): logged, best G kept. Built at
+        # the first evaluation: its reference features cost time a short run never needs.
+        self.evaluator: FrechetDuringTraining | None = None
         self.bar = None
         self.last: dict[str, Any] = {}
 
@@ -248,7 +273,9 @@ class _Run:
         if t.ema_decay > 0:  # models/ema.py; updated after each G step, BatchNorm statistics its own
             ema = GeneratorEMA(G, t.ema_decay,
                                standing_stats=lambda m: standing_batchnorm_stats_(m, model.z_dim, model.z_dist))
-        return TrainingState(G, D, opt_g, opt_d, z_rng, ema)
+        augment = Augment(t.augment, seed=t.seed + self.ctx.rank, device=device, ada_target=t.ada_target,
+                          ada_kimg=t.ada_kimg, batch_size=t.batch_size * self.ctx.world_size)
+        return TrainingState(G, D, opt_g, opt_d, z_rng, ema, augment)
 
     def _build_step(self) -> GANStep:
         # The step calls wrapped modules (DDP, torch.compile); G and D themselves are what we save.
@@ -257,7 +284,8 @@ class _Run:
         if t.compile:
             g_run, d_run = torch.compile(g_run), torch.compile(d_run)
         return GANStep(g_run, d_run, s.opt_g, s.opt_d, self.precision, t.channels_last,
-                       discriminator_for_g=s.discriminator, num_classes=self.cfg.model.num_classes)
+                       discriminator_for_g=s.discriminator, num_classes=self.cfg.model.num_classes,
+                       augment=s.augment)
 
     def sampler(self) -> torch.nn.Module:
         """What grids, diversity and evaluation look at: G's EMA copy when kept, else G."""
@@ -272,8 +300,9 @@ class _Run:
             print(
                 f"training {cfg.model.arch}/{cfg.preset} {cfg.model.resolution}px x{cfg.model.channels} on "
                 f"{self.dataset.description}\n  device={self.device} precision={self.precision_choice.reason} "
-                f"batch={t.batch_size} k={t.d_steps} steps={self.steps_total} "
-                f"({self.stream.batches_per_epoch} batches/epoch) run_dir={self.run_dir}",
+                f"batch={t.batch_size} k={t.d_steps} augment={t.augment} length: {self.length.describe()} "
+                f"({self.stream.batches_per_epoch} batches/epoch) run_dir={self.run_dir}"
+                + (f"\n  {self.channels_note}" if self.channels_note else ""),
                 file=sys.stderr,
             )
         if self.log is not None:  # what ``auto`` resolved to, for the report and whoever reads the log later
@@ -287,6 +316,7 @@ class _Run:
         self.batches = self.stream.batches(self.state.cursor)
         self.stat_sum = torch.zeros(len(self.step_fn.stat_names), device=self.device)
         self.stat_count, self.tick_start, self.tick_images = 0, time.perf_counter(), 0
+        self.pace_from = (self.state.step, time.perf_counter())  # the time estimate's start
         self.bar = tqdm(total=self.steps_total, initial=self.state.step, disable=not progress or not ctx.is_main,
                         unit="step", dynamic_ncols=True, file=sys.stderr)
 
@@ -322,8 +352,10 @@ class _Run:
         self.stat_count += 1
         self.tick_images += t.batch_size * t.d_steps
         self.bar.update(1)
+        if s.step - self.pace_from[0] == PACE_STEPS and self.ctx.is_main:
+            self.say_pace()
         epoch_after = s.cursor // self.stream.batches_per_epoch
-        if self.evaluator is not None and s.step % t.eval_every == 0:
+        if t.eval_every > 0 and s.step % t.eval_every == 0:
             self.evaluate()  # before the checkpoint below, so latest.pt knows best_fid
         last_step = s.step == self.steps_total
         if s.step % t.log_every == 0 or last_step:
@@ -335,6 +367,15 @@ class _Run:
         elif s.step % t.checkpoint_every == 0 or last_step:
             self.tick()
             self.checkpoint()
+
+    def say_pace(self) -> None:
+        """One line with the run's time, from its first ``PACE_STEPS`` steps (the start line cannot know it)."""
+        seconds = (time.perf_counter() - self.pace_from[1]) / PACE_STEPS
+        left = seconds * (self.steps_total - self.state.step)
+        ends = time.strftime("%H:%M", time.localtime(time.time() + left))
+        print(f"\n  pace: {seconds:.2f} s/step ({self.t.batch_size * self.t.d_steps / seconds:.0f} images/s): "
+              f"{self.steps_total - self.state.step:,} steps left, about {_duration(left)} (ends near {ends}, "
+              "evaluations and checkpoints not counted)", file=sys.stderr)
 
     def tick(self) -> None:
         """Average the step statistics since the last tick (the only host-device sync), log them."""
@@ -386,6 +427,10 @@ class _Run:
                             self.run_dir / CHECKPOINTS_DIR / name)
 
     def evaluate(self) -> None:
+        if self.evaluator is None:
+            t = self.t
+            self.evaluator = FrechetDuringTraining(self.cfg, t.eval_samples, self.device, features=t.eval_features,
+                                                   weights=t.eval_weights or None, reference=t.eval_reference)
         record = {"step": self.state.step, **self.evaluator(self.sampler()), "time": time.time()}
         if self.log is not None:
             self.log.scalars(record)

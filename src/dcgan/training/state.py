@@ -16,6 +16,7 @@ import torch
 
 from dcgan.config import Config
 from dcgan.models.ema import GeneratorEMA
+from dcgan.training.augment import Augment
 
 
 def rng_state(z_rng: torch.Generator) -> dict[str, Any]:
@@ -40,6 +41,7 @@ class TrainingState:
     opt_d: torch.optim.Optimizer
     z_rng: torch.Generator  # z (and fake labels) of every step: part of what "exact resume" means
     ema: GeneratorEMA | None = None
+    augment: Augment | None = None  # train.augment's random state and ADA's p
     step: int = 0  # generator steps taken
     cursor: int = 0  # real batches consumed (d_steps per step)
     best_fid: float = math.inf
@@ -59,6 +61,7 @@ class TrainingState:
             "epoch": self.cursor / batches_per_epoch,
             "rng": rng_state(self.z_rng),
             "best_fid": self.best_fid,
+            **({"augment": self.augment.state_dict()} if self.augment is not None and self.augment.enabled else {}),
         }
 
     def restore(self, saved: dict[str, Any]) -> None:
@@ -71,3 +74,5 @@ class TrainingState:
         if self.ema is not None:  # a run that gains EMA on resume starts it from G
             self.ema.load_state_dict(saved.get("generator_ema") or saved["generator"], num_updates=self.step)
         self.best_fid = float(saved.get("best_fid", math.inf))
+        if self.augment is not None and "augment" in saved:
+            self.augment.load_state_dict(saved["augment"])

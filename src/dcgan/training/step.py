@@ -25,6 +25,7 @@ from torch import nn
 
 from dcgan.core.device import Precision
 from dcgan.models.conditional import split_logits
+from dcgan.training.augment import Augment
 from dcgan.training.losses import classification_loss, discriminator_loss, generator_loss
 
 
@@ -64,6 +65,7 @@ class GANStep:
         channels_last: bool = False,
         discriminator_for_g: nn.Module | None = None,
         num_classes: int = 0,
+        augment: Augment | None = None,
     ):
         self.G, self.D, self.opt_g, self.opt_d = generator, discriminator, opt_g, opt_d
         self.num_classes = num_classes
@@ -73,10 +75,15 @@ class GANStep:
         # so there is nothing of D's to all-reduce (and DDP would wait for its gradients).
         self.D_for_g = discriminator_for_g if discriminator_for_g is not None else discriminator
         self.precision = precision
+        # every image D sees, real or fake, in D's step and in G's, goes through it (training/augment.py)
+        self.augment = augment if augment is not None else Augment("none")
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         use_scaler = precision.name == "fp16"
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
+
+    def _seen_by_d(self, images: torch.Tensor) -> torch.Tensor:
+        return self.augment(images).contiguous(memory_format=self.memory_format)
 
     def _d_step(
         self, real: torch.Tensor, z: torch.Tensor, keep_graph: bool, y_real=None, y_fake=None
@@ -85,8 +92,9 @@ class GANStep:
             # the G step reuses the last fake, so only that one keeps its graph
             fake = self.G(z) if y_fake is None else self.G(z, y_fake)
         with self.precision.autocast():
-            real_logits, real_cls = split_logits(self.D(real.contiguous(memory_format=self.memory_format)))
-            fake_logits, fake_cls = split_logits(self.D(fake.detach()))
+            real_logits, real_cls = split_logits(self.D(self._seen_by_d(real)))
+            fake_logits, fake_cls = split_logits(self.D(self._seen_by_d(fake.detach())))
+        self.augment.observe(real_logits)
         loss_d = discriminator_loss(real_logits, fake_logits)
         if real_cls is not None:
             loss_cls = classification_loss(real_cls, y_real)
@@ -104,7 +112,7 @@ class GANStep:
         set_requires_grad(self.D, False)
         try:
             with self.precision.autocast():
-                logits, fake_cls = split_logits(self.D_for_g(fake))
+                logits, fake_cls = split_logits(self.D_for_g(self._seen_by_d(fake)))
             loss_g = generator_loss(logits)
             if fake_cls is not None:
                 loss_g = loss_g + classification_loss(fake_cls, y_fake)

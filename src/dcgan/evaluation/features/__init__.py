@@ -2,6 +2,10 @@
 
 - ``fashion-cnn``: the project's Fashion-MNIST classifier, 128-d penultimate layer
   (``classifier.py``; weights ship in the package, checked by SHA-256). For MNIST-format data.
+- ``tiny-imagenet-cnn``: the project's Tiny ImageNet CNN, 256-d penultimate layer (``general.py``;
+  weights ship in the package): the offline space for colour images. Not Inception.
+- ``face-judge``: the face attribute judge's 128-d penultimate layer (``evaluation/judge.py``;
+  needs its checkpoint): the face experiments' space.
 - ``inception``: InceptionV3 pool3, 2048-d, exactly as pytorch-fid/TTUR (``inception.py``),
   from the weights file the user names (``--inception-weights`` or ``$DCGAN_INCEPTION_WEIGHTS``),
   else pytorch-fid's release file in the torch hub cache, downloaded there once if missing
@@ -22,8 +26,10 @@ import torch
 
 from dcgan import DcganError
 from dcgan.evaluation.features import classifier as _cls
+from dcgan.evaluation.features import general as _gen
 from dcgan.evaluation.features import inception as _inc
 from dcgan.evaluation.features import inception_weights as _incw
+from dcgan.evaluation.judge import judge_input, load_judge
 
 INCEPTION_ENV = _incw.WEIGHTS_ENV
 
@@ -102,9 +108,61 @@ class InceptionFeatures(FeatureExtractor):
         return self.model(_inc.to_unit_rgb(images_uint8).to(self.device))
 
 
+class FaceJudgeFeatures(FeatureExtractor):
+    """128-d penultimate layer (eval mode) of the face attribute judge (``evaluation/judge.py``), a
+    CNN trained on real UTKFace faces for gender and age: a space where face structure is what
+    differs. Needs the judge's checkpoint (``dcgan faces judge --out DIR``; ``DIR/judge.pt``)."""
+
+    dim = 128
+
+    def __init__(self, device="cpu", weights: str | None = None):
+        super().__init__(device)
+        if not weights:
+            raise DcganError("feature space 'face-judge' needs the judge's checkpoint (train.eval_weights or "
+                             "--weights: the judge.pt that 'dcgan faces judge --out DIR' writes)")
+        self.model, meta = load_judge(weights)
+        self.model.to(self.device)
+        sha = _cls.sha256_file(meta["path"])
+        self.name = f"face-judge@{sha[:12]}"
+        self.info = {"name": self.name, "weights": meta["path"], "weights_sha256": sha,
+                     "description": "face judge's penultimate layer (128-d, eval mode): UTKFace gender/age CNN, "
+                     "input RGB 32x32 (dcgan.evaluation.judge)", "judge_metrics": meta["metrics"]}
+
+    def embed(self, images_uint8):
+        return self.model.body(judge_input(images_uint8).to(self.device))
+
+
+class GeneralFeatures(FeatureExtractor):
+    """256-d penultimate layer of the shipped Tiny ImageNet CNN (``general.py``): the offline
+    feature space for colour images. Not Inception: figures compare runs of this project only."""
+
+    dim = _gen.FEATURE_DIM
+
+    def __init__(self, device="cpu", weights: str | None = None):
+        super().__init__(device)
+        self.model, sha = _gen.load_tiny_imagenet_cnn(weights)
+        self.model.to(self.device)
+        manifest = _gen.packaged_manifest() if weights is None else {}
+        self.name = f"tiny-imagenet-cnn@{sha[:12]}"
+        self.info = {
+            "name": self.name,
+            "description": "penultimate layer (256-d, post-ReLU) of the project's Tiny ImageNet CNN "
+            "(dcgan.evaluation.features.general; NOT Inception); input RGB 32x32 in [-1,1], other sizes resized bicubic",
+            "weights": "packaged dcgan/assets/tiny_imagenet_cnn.pt" if weights is None else str(weights),
+            "weights_sha256": sha,
+            "held_out_accuracy": manifest.get("held_out_accuracy"),
+            "train_command": manifest.get("command"),
+        }
+
+    def embed(self, images_uint8):
+        return self.model.features(_gen.general_input(images_uint8).to(self.device))
+
+
 FEATURE_SPACES: dict[str, Callable[..., FeatureExtractor]] = {
     "fashion-cnn": ClassifierFeatures,
     "inception": InceptionFeatures,
+    "tiny-imagenet-cnn": GeneralFeatures,
+    "face-judge": FaceJudgeFeatures,
 }
 
 
@@ -112,9 +170,17 @@ def register_feature_space(name: str, factory: Callable[..., FeatureExtractor]) 
     FEATURE_SPACES[name] = factory
 
 
+def inception_weights_on_disk() -> bool:
+    """Whether Inception's weights can be had without the network (named, or in the hub cache)."""
+    return bool(os.environ.get(INCEPTION_ENV)) or (_incw.hub_checkpoints_dir() / _inc.PYTORCH_FID_FILE).is_file()
+
+
 def default_feature_space(channels: int) -> str:
-    """MNIST-format (grey) data -> the project's classifier; colour images -> Inception."""
-    return "fashion-cnn" if channels == 1 else "inception"
+    """Grey (MNIST-format) data -> the project's Fashion-MNIST CNN; colour -> Inception where its
+    weights are on disk, else the shipped ``tiny-imagenet-cnn`` (works offline)."""
+    if channels == 1:
+        return "fashion-cnn"
+    return "inception" if inception_weights_on_disk() else "tiny-imagenet-cnn"
 
 
 def get_feature_extractor(name: str, device="cpu", weights: str | None = None) -> FeatureExtractor:

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dcgan import DcganError
+from dcgan.core.checkpoint import load_reason, torch_load_safely
 from dcgan.data.transforms import prepare_images
 from dcgan.data.types import to_model_range
 
@@ -45,30 +46,45 @@ MANIFEST_NAME = "fashion_cnn.json"
 WEIGHTS_SHA256 = "7096a2d8c61a029cc06c112ca8e4326ee675666d1b53d686f1b1cfb1716e5ef7"
 
 
-class FashionCNN(nn.Module):
-    """(N, 1, 32, 32) in [-1, 1] -> logits (N, 10); ``features`` gives the 128-d penultimate layer."""
+class FeatureCNN(nn.Module):
+    """Three strided convolutions and two linear layers; ``features`` gives the penultimate layer.
 
-    def __init__(self, num_classes: int = 10):
+    (N, in_channels, 32, 32) in [-1, 1] -> logits (N, num_classes). Both shipped feature networks
+    are this one shape: ``FashionCNN`` (grey, widths 32-64-64, 128-d) and ``TinyImageNetCNN``
+    (``general.py``: RGB, widths 64-128-256, 256-d)."""
+
+    def __init__(self, in_channels: int = 1, widths: tuple[int, int, int] = (32, 64, 64),
+                 feature_dim: int = FEATURE_DIM, num_classes: int = 10):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 4, stride=2, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, 4, stride=2, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(64)
-        self.conv3 = nn.Conv2d(64, 64, 4, stride=2, padding=1, bias=False)
-        self.bn3 = nn.BatchNorm2d(64)
-        self.fc1 = nn.Linear(64 * 4 * 4, FEATURE_DIM)
+        w1, w2, w3 = widths
+        self.in_channels = in_channels
+        self.conv1 = nn.Conv2d(in_channels, w1, 4, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(w1, w2, 4, stride=2, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(w2)
+        self.conv3 = nn.Conv2d(w2, w3, 4, stride=2, padding=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(w3)
+        self.fc1 = nn.Linear(w3 * 4 * 4, feature_dim)
         self.dropout = nn.Dropout(0.3)
-        self.fc2 = nn.Linear(FEATURE_DIM, num_classes)
+        self.fc2 = nn.Linear(feature_dim, num_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[1:] != (1, INPUT_SIZE, INPUT_SIZE):
-            raise ValueError(f"FashionCNN expects (N, 1, {INPUT_SIZE}, {INPUT_SIZE}), got {tuple(x.shape)}")
-        x = F.relu(self.conv1(x))  # 32 x 16 x 16
-        x = F.relu(self.bn2(self.conv2(x)))  # 64 x 8 x 8
-        x = F.relu(self.bn3(self.conv3(x)))  # 64 x 4 x 4
-        return F.relu(self.fc1(x.flatten(1)))  # 128
+        if x.shape[1:] != (self.in_channels, INPUT_SIZE, INPUT_SIZE):
+            raise ValueError(f"{type(self).__name__} expects (N, {self.in_channels}, {INPUT_SIZE}, {INPUT_SIZE}), "
+                             f"got {tuple(x.shape)}")
+        x = F.relu(self.conv1(x))  # w1 x 16 x 16
+        x = F.relu(self.bn2(self.conv2(x)))  # w2 x 8 x 8
+        x = F.relu(self.bn3(self.conv3(x)))  # w3 x 4 x 4
+        return F.relu(self.fc1(x.flatten(1)))  # feature_dim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(self.dropout(self.features(x)))
+
+
+class FashionCNN(FeatureCNN):
+    """(N, 1, 32, 32) in [-1, 1] -> logits (N, 10); ``features`` gives the 128-d penultimate layer."""
+
+    def __init__(self, num_classes: int = 10):
+        super().__init__(1, (32, 64, 64), FEATURE_DIM, num_classes)
 
 
 def classifier_input(images_uint8: torch.Tensor) -> torch.Tensor:
@@ -110,12 +126,12 @@ def load_fashion_cnn(path: str | Path | None = None, expected_sha256: str | None
             f"classifier weights '{path}' have SHA-256 {digest}, expected {expected}: the file is corrupt or "
             "not the one this dcgan version ships, so its feature space (and every number computed in it) differs"
         )
+    state = torch_load_safely(path, "classifier weights file")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
         model = FashionCNN()
         model.load_state_dict(state)
-    except Exception as exc:  # noqa: BLE001 - any unreadable/mismatched file is a user error
-        raise DcganError(f"classifier weights '{path}' could not be loaded as a FashionCNN state dict: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any mismatched file is a user error
+        raise DcganError(f"classifier weights '{path}' could not be loaded as a FashionCNN state dict: {load_reason(exc)}") from None
     return model.eval(), digest
 
 

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dcgan import DcganError
+from dcgan.core.checkpoint import torch_load_safely
 
 INPUT_SIZE = 299
 FEATURE_DIM = 2048
@@ -228,10 +229,7 @@ def load_fid_inception(path: str | Path) -> FIDInceptionV3:
             f"Inception weights '{path}' do not exist. Download pytorch-fid's {PYTORCH_FID_FILE} "
             f"({PYTORCH_FID_URL}) and pass its path with --inception-weights"
         )
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - not a torch file, truncated, pickled code...
-        raise DcganError(f"Inception weights '{path}' could not be read as a torch state dict: {exc}") from None
+    state = torch_load_safely(path, "Inception weights file")
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
