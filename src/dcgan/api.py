@@ -24,6 +24,7 @@ tensors are (N, C, H, W) in [-1, 1], G's Tanh range.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from dcgan import DcganError
 from dcgan.config import Config, flatten, resolve_config, resume_config, validate
 from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
 from dcgan.core.device import resolve_device
-from dcgan.core.layout import checkpoint_file, run_dir_of
+from dcgan.core.layout import model_checkpoint, run_dir_of
 from dcgan.core.run import discriminator_from_state, generator_from_state
 from dcgan.data.types import to_model_range, to_uint8
 from dcgan.evaluation.classify.features import DiscriminatorFeatures
@@ -104,6 +105,9 @@ class Model:
         """
         if bn not in BN_MODES:
             raise DcganError(f"bn='{bn}': use one of {', '.join(BN_MODES)}")
+        seed = _int_arg("seed", seed, 0)
+        if batch_size is not None:
+            batch_size = _int_arg("batch_size", batch_size, 1)
         m = self.config.model
         if z is not None:
             z = _as_latents(z, m.z_dim)
@@ -151,6 +155,7 @@ class Model:
         discriminator = self._require_discriminator("discriminate")
         if bn not in BN_MODES:
             raise DcganError(f"bn='{bn}': use one of {', '.join(BN_MODES)}")
+        batch_size = _int_arg("batch_size", batch_size, 1)
         x = _as_images(images, self.image_shape)
         x = to_model_range(x) if x.dtype == torch.uint8 else x
         out = []
@@ -183,6 +188,10 @@ class Model:
         as the extractor reads uint8 images. Raises ``DcganError`` without a discriminator.
         """
         self._require_discriminator("features")
+        batch_size, bn_images, seed = _int_arg("batch_size", batch_size, 1), _int_arg("bn_images", bn_images, 0), \
+            _int_arg("seed", seed, 0)
+        if bn_stats not in ("population", "running", "batch"):
+            raise DcganError(f"bn_stats='{bn_stats}': use population, running or batch")
         x = self._uint8_nchw(images)
         fit_on = x if reference is None else reference
         return self.feature_extractor(fit_on, bn_stats=bn_stats, batch_size=batch_size, bn_images=bn_images,
@@ -209,12 +218,37 @@ def _generate_float(generator: nn.Module, z: torch.Tensor, batch_size: int, bn: 
 
 def _as_latents(z, z_dim: int) -> torch.Tensor:
     """Float array or tensor (N, z_dim) -> float32 CPU tensor, refusing anything else (as ``--z``)."""
-    t = torch.as_tensor(np.ascontiguousarray(z) if isinstance(z, np.ndarray) else z)  # e.g. a reversed view
+    try:
+        t = torch.as_tensor(np.ascontiguousarray(z) if isinstance(z, np.ndarray) else z)  # e.g. a reversed view
+    except (TypeError, ValueError, RuntimeError):
+        raise DcganError(f"z must be a float array or tensor (N, {z_dim}), got {type(z).__name__}") from None
     if not t.is_floating_point() or t.dim() != 2 or t.shape[1] != z_dim or len(t) == 0:
         raise DcganError(f"z holds {t.dtype} {tuple(t.shape)}; this model needs float (N, {z_dim}) with N >= 1")
     if not torch.isfinite(t).all():
         raise DcganError("z holds NaN or infinite values")
     return t.detach().to("cpu", torch.float32).contiguous()
+
+
+def _int_arg(name: str, value, minimum: int) -> int:
+    """An integer argument (Python or NumPy int, not bool) >= ``minimum``, else a DcganError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise DcganError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _device_arg(device) -> torch.device:
+    if not isinstance(device, (str, torch.device)):
+        raise DcganError(f"device must be 'cpu', 'cuda', 'auto' or a torch.device, got {device!r}")
+    try:
+        return resolve_device(str(device))
+    except (RuntimeError, ValueError) as exc:
+        raise DcganError(f"device={str(device)!r}: {str(exc).splitlines()[0]}") from None
+
+
+def _path_arg(name: str, value) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or not str(value):
+        raise DcganError(f"{name} must be a path (str or pathlib.Path) to a run directory or checkpoint, got {value!r}")
+    return Path(value)
 
 
 def _as_images(images, shape: tuple[int, int, int]) -> torch.Tensor:
@@ -223,7 +257,13 @@ def _as_images(images, shape: tuple[int, int, int]) -> torch.Tensor:
     uint8: (N, H, W, C) (``generate``'s and ``.npz`` layout) or (N, C, H, W) (``data``'s tensors);
     float: (N, C, H, W) in [-1, 1]."""
     c, h, w = shape
-    t = torch.as_tensor(np.ascontiguousarray(images) if isinstance(images, np.ndarray) else images).detach().cpu()
+    if not isinstance(images, (np.ndarray, torch.Tensor, list, tuple)):
+        raise DcganError(f"images must be a numpy array or torch tensor of images, got {type(images).__name__} "
+                         "(to score files, load them first, e.g. numpy.asarray(PIL.Image.open(path))[None])")
+    try:
+        t = torch.as_tensor(np.ascontiguousarray(images) if isinstance(images, np.ndarray) else images).detach().cpu()
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise DcganError(f"images could not be read as an array: {str(exc).splitlines()[0]}") from None
     if t.dim() != 4:
         raise DcganError(f"images must be 4-d (N, H, W, C) uint8 or (N, C, H, W) float, got shape {tuple(t.shape)}")
     if t.dtype == torch.uint8:
@@ -254,12 +294,14 @@ def load(path: str | Path, device: str | torch.device = "cpu", *, use_ema: bool 
     kept an EMA copy (``dcgan sample --no-ema``). A file without discriminator tensors loads with
     ``discriminator=None``. Errors (missing, truncated, foreign files) are one-line ``DcganError``s.
     """
-    dev = resolve_device(str(device))
-    state = load_checkpoint(path)
+    path = _path_arg("path", path)
+    dev = _device_arg(device)
+    chosen = model_checkpoint(path)  # a run directory: its best snapshot when kept
+    state = load_checkpoint(chosen if chosen.name == "best.pt" else path)  # a folder's own message when empty
     cfg = checkpoint_config(state)
     generator = generator_from_state(state, cfg, dev, use_ema)
     discriminator = discriminator_from_state(state, cfg, dev) if state.get("discriminator") else None
-    return Model(generator, discriminator, cfg, checkpoint_file(path), step=state.get("step"),
+    return Model(generator, discriminator, cfg, chosen, step=state.get("step"),
                  ema=bool(use_ema and state.get("generator_ema")), device=dev)
 
 
@@ -282,10 +324,14 @@ def train(config_or_overrides: Config | Mapping[str, Any] | None = None, resume:
         cfg, overrides = None, flatten(dict(config_or_overrides or {}))
     else:
         raise DcganError(f"train() takes a Config or a dict of overrides, got {type(config_or_overrides).__name__}")
+    if not isinstance(progress, bool) or not isinstance(allow_inexact_resume, bool):
+        raise DcganError("progress and allow_inexact_resume must be True or False")
     if resume is not None:
+        resume = _path_arg("resume", resume)
         saved = checkpoint_config(load_checkpoint(resume))
         try:
-            cfg = resume_config(saved, overrides, allow_inexact=allow_inexact_resume)
+            cfg = resume_config(saved, overrides, allow_inexact=allow_inexact_resume,
+                                how_to_allow="pass allow_inexact_resume=True")
         except DcganError as exc:
             raise DcganError(f"resume={str(resume)!r}: {exc}") from None
     elif cfg is None:

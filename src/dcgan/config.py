@@ -84,6 +84,8 @@ class TrainConfig:
     compile: bool = False
     log_every: int = 50  # steps between logging ticks (the only host-device syncs)
     checkpoint_every: int = 500  # steps between checkpoint writes (plus every epoch end)
+    snapshot_every: int = 0  # >0: networks (no optimizer state) and a grid kept every N steps, checkpoints/snapshots/
+    time_limit: float = 0.0  # minutes of training after which the run stops cleanly with a checkpoint (0: none)
     samples_per_grid: int = 64  # fixed-noise sample grid size
     out_dir: str = ""  # run directory; empty: runs/<dataset>-<preset>-<time>
     tensorboard: bool = True
@@ -342,7 +344,7 @@ def config_from_dict(tree: dict[str, Any]) -> Config:
 # data cursor, RNG states or optimizer state mean (batch size, seed, learning rates, data, preset).
 RESUME_SAFE_KEYS = frozenset({
     "train.epochs", "train.max_steps", "train.log_every", "train.checkpoint_every", "train.tensorboard",
-    "train.kimg", "train.min_kimg", "train.eval_every", "train.eval_samples",
+    "train.kimg", "train.min_kimg", "train.eval_every", "train.eval_samples", "train.snapshot_every", "train.time_limit",
     "train.diversity_warn", "train.samples_per_grid", "train.device",
     "data.num_workers",
 })
@@ -359,7 +361,8 @@ def resume_changes(saved: Config, new: Config) -> tuple[list[str], list[str]]:
     return impossible, inexact
 
 
-def resume_config(saved: Config, overrides: dict[str, Any], allow_inexact: bool = False) -> Config:
+def resume_config(saved: Config, overrides: dict[str, Any], allow_inexact: bool = False,
+                  how_to_allow: str = "pass --allow-inexact-resume") -> Config:
     """The config a resumed run continues with: the saved one with ``overrides`` applied (e.g. more
     epochs for a finished run). A change to the networks is refused; one that breaks exact
     continuation (``resume_changes``) is refused unless ``allow_inexact``; the error names the key."""
@@ -376,7 +379,7 @@ def resume_config(saved: Config, overrides: dict[str, Any], allow_inexact: bool 
     if inexact and not allow_inexact:
         k = inexact[0]
         raise DcganError(f"changing {k} ({old[k]} -> {new[k]}) breaks exact resume (the saved data cursor, RNG and "
-                         "optimizer states assume the old value); pass --allow-inexact-resume to do it anyway")
+                         f"optimizer states assume the old value); {how_to_allow} to do it anyway")
     return cfg
 
 
@@ -439,5 +442,7 @@ def validate(cfg: Config) -> None:
         raise DcganError(f"train.ada_target={t.ada_target}: use a value in (0, 1) (ADA's paper: 0.6)")
     if t.ada_kimg <= 0:
         raise DcganError(f"train.ada_kimg={t.ada_kimg}: must be positive")
+    if t.snapshot_every < 0 or t.time_limit < 0:
+        raise DcganError("train.snapshot_every and train.time_limit must be >= 0 (0: off)")
     if t.samples_per_grid < 1:
         raise DcganError("train.samples_per_grid must be >= 1")

@@ -69,7 +69,9 @@ def test_judge_needs_labelled_faces(tmp_path):
     with zipfile.ZipFile(path, "w") as zf:
         for i in range(4):
             zf.writestr(f"faces/{i:06d}.jpg", encode(Image.new("RGB", (16, 16), (i, 0, 0)), "JPEG"))
+    with pytest.raises(DcganError, match=r"no image has a name <age>_<gender>"):
+        train_judge(str(path), epochs=1)  # a path is read as UTKFace: its names are what the judge learns from
     with pytest.raises(DcganError, match="no attribute"):
-        train_judge(str(path), epochs=1)
+        train_judge("folder", path=str(path), epochs=1)  # a named reader without labels
     with pytest.raises(DcganError, match="does not exist"):
         load_judge(tmp_path / "missing.pt")

@@ -101,3 +101,39 @@ def test_refuses_to_overwrite_a_run(tiny_run):
     cfg = tiny_config(tiny_run.parent, tiny_run)
     with pytest.raises(DcganError, match="already holds a run"):
         train(cfg, progress=False)
+
+
+def test_time_limit_stops_cleanly_and_resume_is_exact(idx_folder, tmp_path, monkeypatch):
+    """train.time_limit stops at a whole step with a checkpoint; --resume then ends on the same
+    weights as a run never stopped. A fake clock (one second a step) makes the stop's step certain."""
+    from dcgan.training import loop
+
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(loop, "clock", lambda: float(next(ticks)))
+    cut = tiny_config(idx_folder, tmp_path / "cut", **{"train.max_steps": 14, "train.time_limit": 5 / 60})
+    result = train(cut, progress=False)
+    assert result.interrupted and result.time_limited and 0 < result.step < 14
+    saved = load_checkpoint(tmp_path / "cut")
+    assert saved["step"] == result.step
+    monkeypatch.setattr(loop, "clock", lambda: 0.0)  # no more limit trouble: the rest of the run
+    from dcgan.config import config_from_dict, resume_config
+
+    rest = resume_config(config_from_dict(saved["config"]), {"train.time_limit": 0})
+    assert not train(rest, resume_dir=tmp_path / "cut", progress=False).interrupted
+    train(tiny_config(idx_folder, tmp_path / "whole", **{"train.max_steps": 14}), progress=False)
+    _states_equal(load_checkpoint(tmp_path / "whole"), load_checkpoint(tmp_path / "cut"))
+
+
+def test_snapshots_hold_the_networks_and_a_grid(idx_folder, tmp_path):
+    from dcgan.core.run import open_run
+
+    run = tmp_path / "run"
+    train(tiny_config(idx_folder, run, **{"train.max_steps": 6, "train.snapshot_every": 3}), progress=False)
+    snaps = sorted((run / "checkpoints" / "snapshots").glob("*.pt"))
+    assert [p.name for p in snaps] == ["step_000003.pt", "step_000006.pt"]
+    assert (run / "samples" / "step_000003.png").is_file()
+    last = load_checkpoint(snaps[-1])
+    assert "opt_g" not in last and last["step"] == 6
+    _states_equal({**load_checkpoint(run), "opt_g": {"state": {}}, "opt_d": {"state": {}}},
+                  {**last, "opt_g": {"state": {}}, "opt_d": {"state": {}}})
+    assert open_run(snaps[0]).step == 3

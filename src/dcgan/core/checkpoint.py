@@ -65,7 +65,7 @@ def load_reason(exc: BaseException) -> str:
     text = str(exc)
     if "GLOBAL" in text or "Unsupported global" in text:
         return "it holds Python objects beyond tensors and plain data, which are refused (loading them could run code)"
-    if isinstance(exc, pickle.UnpicklingError) or "weights_only" in text:
+    if isinstance(exc, (pickle.UnpicklingError, KeyError, ValueError, UnicodeDecodeError)) or "weights_only" in text:
         return "it is not a PyTorch file of tensors (unreadable pickle data)"
     if isinstance(exc, EOFError):
         return "the file ends early (truncated)"

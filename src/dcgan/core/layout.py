@@ -49,6 +49,7 @@ DEDUP_DIR = "dedup"
 REPORT_DIR = "report"
 SUMMARY_FILE = "summary.json"
 LATEST = f"{CHECKPOINTS_DIR}/latest.pt"
+SNAPSHOTS_DIR = f"{CHECKPOINTS_DIR}/snapshots"  # train.snapshot_every: networks only, step_NNNNNN.pt
 BEST = f"{CHECKPOINTS_DIR}/best.pt"  # the snapshot of the lowest in-training Fréchet distance (train.eval_every)
 
 

@@ -69,7 +69,7 @@ def open_run(checkpoint: str | Path, device: str | torch.device = "cpu", *, gene
     """Read ``checkpoint`` once and rebuild the networks asked for. A run directory means its best
     snapshot when it kept one (``layout.model_checkpoint``), said on stderr."""
     chosen = model_checkpoint(checkpoint)
-    state = load_checkpoint(chosen)
+    state = load_checkpoint(chosen if chosen.name == Path(BEST).name else checkpoint)
     if Path(checkpoint).is_dir() and chosen.name == Path(BEST).name:
         print(f"note: using {chosen} (the run's best snapshot: step {state.get('step')}, in-training Fréchet distance "
               f"{float(state.get('best_fid', float('nan'))):.2f}); give {Path(checkpoint) / 'checkpoints' / 'latest.pt'} "

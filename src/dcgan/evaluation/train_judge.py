@@ -22,11 +22,15 @@ import torch.nn.functional as F
 
 from dcgan import DcganError
 from dcgan.data import open_dataset
+from dcgan.data.registry import DATASETS, named_path
 from dcgan.evaluation.judge import HEADS, INPUT_SIZE, FaceJudge, judge_input, judge_probs
 
 
 def labelled_faces(data: str, split: str, path: str = "", limit: int = 0, seed: int = 0):
-    """uint8 images (N, 3, 32, 32) and {head: labels} for the faces of ``split`` with both labels known."""
+    """uint8 images (N, 3, 32, 32) and {head: labels} for the faces of ``split`` with both labels known.
+    A bare path is read as UTKFace (``utkface:PATH``): the judge exists to read its file-name labels."""
+    if data not in DATASETS and named_path(data, path)[0] not in DATASETS:
+        data = f"utkface:{data}"
     dataset = open_dataset(data, resolution=INPUT_SIZE, channels=3, split=split, path=path)
     attributes = getattr(dataset, "attributes", None) or {}
     missing = [h for h in HEADS if h not in attributes]

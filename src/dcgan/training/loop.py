@@ -14,6 +14,8 @@ Run directory layout (``dcgan.core.layout``)::
     RUN_DIR/samples/step_000000.png, epoch_001.png, ...   fixed-noise grids (paper Figs 2-3)
     RUN_DIR/checkpoints/latest.pt the newest good checkpoint (atomic writes)
     RUN_DIR/checkpoints/best.pt   the checkpoint with the lowest in-training Fréchet distance (train.eval_every)
+    RUN_DIR/checkpoints/snapshots/step_NNNNNN.pt   networks every train.snapshot_every steps (grids beside them
+                                  in samples/step_NNNNNN.png)
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from dcgan.atomic import write_text_atomic
 from dcgan.config import Config
 from dcgan.core.checkpoint import load_checkpoint, save_checkpoint
 from dcgan.core.device import PRECISION_NAMES, PrecisionChoice, batchnorm_in_float32_, choose_precision, resolve_device, resolve_precision
-from dcgan.core.layout import CHECKPOINTS_DIR, CONFIG_FILE, LATEST, SAMPLES_DIR
+from dcgan.core.layout import CHECKPOINTS_DIR, CONFIG_FILE, LATEST, SAMPLES_DIR, SNAPSHOTS_DIR
 from dcgan.data import open_dataset
 from dcgan.data.loader import BatchStream
 from dcgan.data.probe import probe_channels
@@ -59,6 +61,7 @@ from dcgan.training.stop import StopRequest
 
 FIXED_NOISE_SEED_OFFSET = 10_007  # the grid's noise is derived from the run seed, never stored
 PACE_STEPS = 10  # steps timed for the start's time estimate
+clock = time.monotonic  # what train.time_limit is measured with (a test replaces it with a fake clock)
 
 
 def _duration(seconds: float) -> str:
@@ -75,7 +78,8 @@ class TrainResult:
     run_dir: Path
     step: int
     last_metrics: dict[str, float] = field(default_factory=dict)
-    interrupted: bool = False
+    interrupted: bool = False  # stopped before its length (Ctrl-C, SIGTERM or the time limit); resumable
+    time_limited: bool = False  # ... by train.time_limit
 
 
 def default_run_dir(cfg: Config) -> Path:
@@ -103,7 +107,8 @@ def run_directory(cfg: Config, resume_dir: str | Path | None, distributed: bool 
     if distributed and not resume_dir and not t.out_dir:
         raise DcganError("under torchrun, set train.out_dir so every process agrees on the run directory")
     if not resume_dir and (run_dir / LATEST).exists():
-        raise DcganError(f"run directory '{run_dir}' already holds a run; use --resume {run_dir} or another train.out_dir")
+        raise DcganError(f"run directory '{run_dir}' already holds a run: continue it (dcgan train --resume {run_dir}, "
+                         "or dcgan.train(resume=...) in Python) or set another train.out_dir")
     return run_dir
 
 
@@ -180,9 +185,13 @@ def train(
     run = _Run(cfg, resume_dir, on_tick)
     run.start(progress)
     interrupted = False
+    limit = cfg.train.time_limit * 60.0  # minutes -> seconds; 0: none
+    started = clock()
     try:
         with StopRequest() as stop:
             while run.state.step < run.steps_total:
+                if limit and clock() - started >= limit and not stop.requested:
+                    run.time_limited = stop.requested = True  # stop as a Ctrl-C would, at a whole step
                 if stop.agreed(run.ctx, run.device):  # every process stops after the same step
                     raise KeyboardInterrupt
                 run.step()
@@ -192,14 +201,15 @@ def train(
         run.tick()
         run.checkpoint()
         barrier(run.ctx)  # as at a normal end: no process leaves the group while rank 0 still writes
-        print(f"\ninterrupted: saved a checkpoint at step {run.state.step}; continue with: "
+        why = f"train.time_limit={cfg.train.time_limit:g} min reached" if run.time_limited else "interrupted"
+        print(f"\n{why}: saved a checkpoint at step {run.state.step} of {run.steps_total}; continue with: "
               f"dcgan train --resume {run.run_dir}", file=sys.stderr)
     else:
         run.write_grid("final")
         barrier(run.ctx)  # let rank 0 finish writing before any process leaves the group
     finally:
         run.close()
-    return TrainResult(run.run_dir, run.state.step, run.last, interrupted)
+    return TrainResult(run.run_dir, run.state.step, run.last, interrupted, run.time_limited)
 
 
 class _Run:
@@ -239,6 +249,7 @@ class _Run:
         self.evaluator: FrechetDuringTraining | None = None
         self.bar = None
         self.last: dict[str, Any] = {}
+        self.time_limited = False
 
     def _check_same_data(self, saved: dict[str, Any]) -> None:
         """Resume continues the saved data cursor through a permutation of the dataset's images: a
@@ -358,6 +369,8 @@ class _Run:
         if t.eval_every > 0 and s.step % t.eval_every == 0:
             self.evaluate()  # before the checkpoint below, so latest.pt knows best_fid
         last_step = s.step == self.steps_total
+        if t.snapshot_every > 0 and s.step % t.snapshot_every == 0:
+            self.snapshot()
         if s.step % t.log_every == 0 or last_step:
             self.tick()
         if epoch_after > epoch_before:
@@ -425,6 +438,18 @@ class _Run:
         if self.ctx.is_main:
             save_checkpoint(s.to_checkpoint(self.cfg, self.stream.batches_per_epoch, len(self.dataset)),
                             self.run_dir / CHECKPOINTS_DIR / name)
+
+    def snapshot(self) -> None:
+        """``checkpoints/snapshots/step_NNNNNN.pt`` (networks and config, no optimizer state: a
+        quarter of a checkpoint's size, loadable by every command that reads a model) and the
+        fixed-noise grid of the same step in ``samples/``."""
+        name = f"step_{self.state.step:06d}"
+        self.write_grid(name)
+        if self.ctx.is_main:
+            state = self.state.to_checkpoint(self.cfg, self.stream.batches_per_epoch, len(self.dataset))
+            for key in ("opt_g", "opt_d", "rng", "augment"):
+                state.pop(key, None)
+            save_checkpoint(state, self.run_dir / SNAPSHOTS_DIR / f"{name}.pt")
 
     def evaluate(self) -> None:
         if self.evaluator is None:
