@@ -127,7 +127,8 @@ def plot(summary: dict, out: Path) -> None:
             ax.plot([r["best"]["step"]], [r["best"]["fd"]], "o", fillstyle="none", markersize=8, color=f"C{VARIANTS.index(variant)}")
         ax.set(title=f"{size} photos", xlabel="generator step", yscale="log")
         ax.grid(True, alpha=0.3, which="both")
-        ax.legend(fontsize="small")
+        if ax.get_legend_handles_labels()[0]:  # a size with no cell yet has nothing to name
+            ax.legend(fontsize="small")
     axes[0].set_ylabel("face-judge Fréchet distance")
     with atomic_path(out) as tmp:
         fig.savefig(tmp, format="png")
