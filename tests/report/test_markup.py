@@ -53,6 +53,21 @@ def test_metrics_log_series_and_summary(tmp_path):
     assert s.images_per_s == 200.0  # median of the ticks after the first (warm-up) one
 
 
+def test_training_time_is_the_sum_of_the_runs_own_spans_not_the_pauses():
+    """Issue #39: a run resumed after an hour's pause trained for its spans, not the hour."""
+    records = [
+        {"step": 0, "event": "start", "time": 1000.0, "steps_total": 40, "length": "40 steps (train.max_steps)"},
+        {"step": 10, "loss_d": 1.0, "time": 1060.0},
+        {"step": 20, "loss_d": 1.0, "time": 1120.0},  # stopped here; an hour passes
+        {"step": 20, "event": "start", "time": 4720.0, "steps_total": 40, "length": "40 steps (train.max_steps)"},
+        {"step": 30, "loss_d": 1.0, "time": 4780.0},
+        {"step": 40, "loss_d": 1.0, "time": 4840.0},
+    ]
+    s = summarise({"train": {"batch_size": 8}}, records)
+    assert s.training_seconds == 240.0 and s.starts == 2 and s.wall_seconds == 3840.0
+    assert (s.steps, s.planned_steps, s.planned_why) == (40, 40, "40 steps (train.max_steps)")
+
+
 def test_sample_grids_in_training_order(tmp_path):
     folder = tmp_path / "samples"
     folder.mkdir()

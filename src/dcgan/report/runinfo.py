@@ -60,7 +60,7 @@ def numeric_series(records: list[dict[str, Any]]) -> dict[str, tuple[list[float]
     series: dict[str, tuple[list[float], list[float]]] = {}
     for index, record in enumerate(records):
         x = record.get("step", index)
-        if not is_number(x):
+        if not is_number(x) or "event" in record:  # a start line (device, planned length) is not a curve
             continue
         for key, value in record.items():
             if key in NON_SERIES_KEYS or not is_number(value):
@@ -76,9 +76,13 @@ class RunSummary:
     steps: int | None
     epochs: float | None
     images_seen: int | None
-    wall_seconds: float | None
+    wall_seconds: float | None  # first to last log line, idle gaps between resumes included
     images_per_s: float | None  # median over logging ticks, the first (warm-up) excluded
     ticks: int
+    training_seconds: float | None = None  # the sum of the run's own spans: each start to its last line
+    starts: int = 0
+    planned_steps: int | None = None  # the length the last start planned (its "steps_total")
+    planned_why: str = ""
 
 
 def summarise(config: dict[str, Any], records: list[dict[str, Any]]) -> RunSummary:
@@ -93,7 +97,23 @@ def summarise(config: dict[str, Any], records: list[dict[str, Any]]) -> RunSumma
     wall = max(times) - min(times) if len(times) > 1 else None
     speeds = [r["images_per_s"] for r in ticks if is_number(r.get("images_per_s"))]
     speeds = speeds[1:] if len(speeds) > 1 else speeds
-    return RunSummary(steps, epochs, images_seen, wall, statistics.median(speeds) if speeds else None, len(ticks))
+    spans, begun, last = 0.0, None, None
+    for r in records:  # one span a start (training/loop.py logs an "event": "start" line each time)
+        if not is_number(r.get("time")):
+            continue
+        if r.get("event") == "start":
+            if begun is not None and last is not None:
+                spans += last - begun
+            begun = last = r["time"]
+        else:
+            last = r["time"]
+    if begun is not None and last is not None:
+        spans += last - begun
+    starts = [r for r in records if r.get("event") == "start"]
+    planned = next((r for r in reversed(starts) if is_number(r.get("steps_total"))), None)
+    return RunSummary(steps, epochs, images_seen, wall, statistics.median(speeds) if speeds else None, len(ticks),
+                      spans if starts else None, len(starts), int(planned["steps_total"]) if planned else None,
+                      str(planned.get("length", "")) if planned else "")
 
 
 def format_duration(seconds: float) -> str:

@@ -116,7 +116,9 @@ CONFIG_ROWS = [
     ("Recipe (§4)", [("train.batch_size", "batch size"), ("train.lr_d", "learning rate D"),
                      ("train.lr_g", "learning rate G"), ("train.beta1", "Adam β1"), ("train.beta2", "Adam β2"),
                      ("train.weight_decay", "weight decay"), ("train.d_steps", "D steps per G step (k)"),
-                     ("train.epochs", "epochs"), ("train.max_steps", "max steps (0: from epochs)"),
+                     ("train.epochs", "epochs (0: not set)"), ("train.kimg", "thousands of images (0: not set)"),
+                     ("train.max_steps", "max steps (0: not set)"), ("train.min_kimg", "auto length's floor (k images)"),
+                     ("train.augment", "augmentation of D's inputs"),
                      ("train.seed", "seed"), ("train.ema_decay", "EMA of G (0: off)"),
                      ("train.precision", "precision"), ("train.device", "device")]),
 ]
@@ -144,13 +146,17 @@ def overview(ctx: Context) -> Section:
     s = summarise(cfg, ctx.records)
     run_rows = []
     if s.steps is not None:
-        run_rows.append(("generator steps", esc(fmt(s.steps))))
+        planned = f" of {s.planned_steps:,} planned ({s.planned_why})" if s.planned_steps else ""
+        run_rows.append(("generator steps done", esc(f"{s.steps:,}{planned}")))
     if s.epochs is not None:
         run_rows.append(("epochs", esc(f"{s.epochs:.2f}")))
     if s.images_seen is not None:
         run_rows.append(("real images seen by D", esc(f"{s.images_seen:,}")))
+    if s.training_seconds is not None:
+        spans = f" over {s.starts} starts" if s.starts > 1 else ""
+        run_rows.append(("training time (the run's own spans)", esc(format_duration(s.training_seconds) + spans)))
     if s.wall_seconds is not None:
-        run_rows.append(("wall time (first to last log line)", esc(format_duration(s.wall_seconds))))
+        run_rows.append(("wall-clock span (first to last log line, pauses included)", esc(format_duration(s.wall_seconds))))
     if s.images_per_s is not None:
         run_rows.append(("throughput (median, real images / s)", esc(f"{s.images_per_s:,.0f}")))
     # One "start" line per start or resume (training/loop.py): what precision=auto resolved to.

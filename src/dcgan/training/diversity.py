@@ -28,6 +28,7 @@ from dcgan.data.materialise import materialise
 from dcgan.data.types import to_model_range
 
 WARMUP_STEPS = 0  # from the first tick (see the module docstring)
+EARLY_STEPS = 500  # before this, the warning says that low diversity is common so early
 REAL_BATCH_SEED_OFFSET = 30_011  # which real images form the reference batch (from the run seed)
 
 
@@ -69,7 +70,9 @@ class DiversityMonitor:
                 f"\nwarning: step {step}: fixed-noise samples are much less diverse than real images "
                 f"(diversity {value:.2f} < train.diversity_warn={self.threshold}): possible mode collapse. "
                 "Look at the latest sample grid; remedies to try: a lower learning rate for G (train.lr_g), "
-                "more D steps (train.d_steps), model.mean_channel=true, or an earlier checkpoint.",
+                "more D steps (train.d_steps), model.mean_channel=true, or an earlier checkpoint."
+                + (f" (At step {step} this is common: G's first samples are alike; it matters if it lasts: the"
+                   " warning repeats only after the ratio has recovered.)" if step < EARLY_STEPS else ""),
                 file=sys.stderr,
             )
         elif not low:

@@ -319,7 +319,7 @@ class _Run:
         if self.log is not None:  # what ``auto`` resolved to, for the report and whoever reads the log later
             self.log.scalars({"step": self.state.step, "event": "start", "device": str(self.device),
                               "precision": self.precision.name, "precision_reason": self.precision_choice.reason,
-                              "time": time.time()})
+                              "steps_total": self.steps_total, "length": self.length.describe(), "time": time.time()})
         # Collapse diagnostic (training/diversity.py): fixed-noise samples vs a fixed real batch, per tick.
         with_diversity = ctx.is_main and t.samples_per_grid >= 2  # a pairwise distance needs two samples
         self.diversity = (DiversityMonitor(real_reference_batch(self.dataset, t.samples_per_grid, t.seed), t.diversity_warn)
@@ -366,9 +366,9 @@ class _Run:
         if s.step - self.pace_from[0] == PACE_STEPS and self.ctx.is_main:
             self.say_pace()
         epoch_after = s.cursor // self.stream.batches_per_epoch
-        if t.eval_every > 0 and s.step % t.eval_every == 0:
-            self.evaluate()  # before the checkpoint below, so latest.pt knows best_fid
         last_step = s.step == self.steps_total
+        if t.eval_every > 0 and (s.step % t.eval_every == 0 or last_step):  # the last step too: it may be the best
+            self.evaluate()  # before the checkpoint below, so latest.pt knows best_fid
         if t.snapshot_every > 0 and s.step % t.snapshot_every == 0:
             self.snapshot()
         if s.step % t.log_every == 0 or last_step:
