@@ -7,10 +7,10 @@ import json
 from types import SimpleNamespace
 
 import torch
+from studies.common import finished_steps, metric_records, train_or_resume
 
 from dcgan.core.checkpoint import load_checkpoint
 from studies import small_data
-from studies.common import finished_steps, metric_records, train_or_resume
 from tests.conftest import tiny_config
 
 
