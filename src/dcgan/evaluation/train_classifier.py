@@ -91,14 +91,19 @@ def save_weights(model: torch.nn.Module, path: Path, dtype: torch.dtype | None =
     return sha256_file(path)
 
 
+def add_training_arguments(p: argparse.ArgumentParser, packaged: Path, epochs: int) -> None:
+    """The options every shipped feature network's trainer takes (this one, train_general_features)."""
+    p.add_argument("--out", default=str(packaged), help="weights file (default: the packaged asset)")
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads (bit-reproducibility depends on it)")
+    p.add_argument("--limit", type=int, default=0, help="use N images only (smoke tests)")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m dcgan.evaluation.train_classifier", description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default=FASHION_MNIST_ROOT, help="Fashion-MNIST IDX folder")
-    p.add_argument("--out", default=str(packaged_weights()), help="weights file (default: the packaged asset)")
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads (bit-reproducibility depends on it)")
-    p.add_argument("--limit", type=int, default=0, help="train on the first N images only (smoke tests)")
+    add_training_arguments(p, packaged_weights(), epochs=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()

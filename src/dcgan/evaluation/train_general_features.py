@@ -24,7 +24,7 @@ import torch
 from dcgan.data import open_dataset
 from dcgan.evaluation.features.classifier import INPUT_SIZE
 from dcgan.evaluation.features.general import MANIFEST_NAME, TinyImageNetCNN, general_input, packaged_weights
-from dcgan.evaluation.train_classifier import fit, save_weights
+from dcgan.evaluation.train_classifier import add_training_arguments, fit, save_weights
 
 HELD_OUT = 0.1
 
@@ -38,11 +38,7 @@ def accuracy(model: TinyImageNetCNN, images: torch.Tensor, labels: torch.Tensor,
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m dcgan.evaluation.train_general_features", description=__doc__.split("\n\n")[0])
     p.add_argument("--data", required=True, help="Tiny ImageNet 32x32: a zip or folder of <class>/<n>.jpg")
-    p.add_argument("--out", default=str(packaged_weights()), help="weights file (default: the packaged asset)")
-    p.add_argument("--epochs", type=int, default=6)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads (bit-reproducibility depends on it)")
-    p.add_argument("--limit", type=int, default=0, help="use N images only (smoke tests)")
+    add_training_arguments(p, packaged_weights(), epochs=6)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()

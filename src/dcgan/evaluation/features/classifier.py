@@ -109,23 +109,33 @@ def packaged_manifest() -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def checked_weights(path: str | Path | None, shipped_file: Path, shipped_sha256: str, expected_sha256: str | None,
+                    what: str, rebuild: str) -> tuple[Path, str]:
+    """(file, SHA-256) of a feature network's weights: the shipped file when ``path`` is None, which
+    must match ``shipped_sha256``; a user's file is checked only against ``expected_sha256`` when
+    given. Either way the hash names the feature space, so every number says which weights made it."""
+    shipped = path is None
+    path = shipped_file if shipped else Path(path)
+    if not path.is_file():
+        hint = f" (reinstall dcgan, or rebuild it: {rebuild})" if shipped else ""
+        raise DcganError(f"{what} '{path}' do not exist{hint}")
+    digest = sha256_file(path)
+    expected = shipped_sha256 if shipped else expected_sha256
+    if expected and digest != expected:
+        raise DcganError(
+            f"{what} '{path}' have SHA-256 {digest}, expected {expected}: the file is corrupt or "
+            "not the one this dcgan version ships, so its feature space (and every number computed in it) differs"
+        )
+    return path, digest
+
+
 def load_fashion_cnn(path: str | Path | None = None, expected_sha256: str | None = None) -> tuple[FashionCNN, str]:
     """Load the classifier (the shipped weights by default) in eval mode; returns (model, sha256).
 
     The shipped file must match ``WEIGHTS_SHA256``; a user file is checked only against
     ``expected_sha256`` when given. Either way its hash names the feature space."""
-    shipped = path is None
-    path = packaged_weights() if shipped else Path(path)
-    if not path.is_file():
-        hint = " (reinstall dcgan, or rebuild it: python -m dcgan.evaluation.train_classifier)" if shipped else ""
-        raise DcganError(f"classifier weights '{path}' do not exist{hint}")
-    digest = sha256_file(path)
-    expected = WEIGHTS_SHA256 if shipped else expected_sha256
-    if expected and digest != expected:
-        raise DcganError(
-            f"classifier weights '{path}' have SHA-256 {digest}, expected {expected}: the file is corrupt or "
-            "not the one this dcgan version ships, so its feature space (and every number computed in it) differs"
-        )
+    path, digest = checked_weights(path, packaged_weights(), WEIGHTS_SHA256, expected_sha256, "classifier weights",
+                                   "python -m dcgan.evaluation.train_classifier")
     state = torch_load_safely(path, "classifier weights file")
     try:
         model = FashionCNN()

@@ -26,7 +26,7 @@ from dcgan import DcganError
 from dcgan.core.checkpoint import torch_load_safely
 from dcgan.data.transforms import prepare_images
 from dcgan.data.types import to_model_range
-from dcgan.evaluation.features.classifier import INPUT_SIZE, FeatureCNN, sha256_file
+from dcgan.evaluation.features.classifier import INPUT_SIZE, FeatureCNN, checked_weights
 
 FEATURE_DIM = 256
 NUM_CLASSES = 200
@@ -61,15 +61,8 @@ def packaged_manifest() -> dict:
 def load_tiny_imagenet_cnn(path: str | Path | None = None) -> tuple[TinyImageNetCNN, str]:
     """The network (the shipped weights by default, checked against ``WEIGHTS_SHA256``) in float32
     and eval mode, with its file's SHA-256 (which names the feature space)."""
-    shipped = path is None
-    path = packaged_weights() if shipped else Path(path)
-    if not path.is_file():
-        hint = " (reinstall dcgan, or rebuild it: python -m dcgan.evaluation.train_general_features)" if shipped else ""
-        raise DcganError(f"feature network weights '{path}' do not exist{hint}")
-    digest = sha256_file(path)
-    if shipped and WEIGHTS_SHA256 and digest != WEIGHTS_SHA256:
-        raise DcganError(f"feature network weights '{path}' have SHA-256 {digest}, expected {WEIGHTS_SHA256}: the file "
-                         "is corrupt or not the one this dcgan version ships")
+    path, digest = checked_weights(path, packaged_weights(), WEIGHTS_SHA256, None, "feature network weights",
+                                   "python -m dcgan.evaluation.train_general_features")
     state = torch_load_safely(path, "feature network weights file")
     try:
         model = TinyImageNetCNN()
