@@ -73,6 +73,7 @@ def tiny_config(idx_folder: Path, out_dir: Path, **overrides):
         "train.samples_per_grid": 16,
         "train.out_dir": str(out_dir),
         "train.tensorboard": False,
+        "train.eval_every": 0,  # no in-training evaluation (and no best.pt) unless a test asks for it
     }
     values.update(overrides)
     return resolve_config({}, values)

@@ -197,7 +197,7 @@ def test_train_with_overrides_returns_a_run_that_loads(idx_folder, tmp_path):
     with pytest.raises(DcganError, match="already holds a run"):
         dcgan.train(overrides)
     more = dcgan.train({"train": {"max_steps": 5}}, resume=result.run_dir)  # nested keys work too
-    assert more.step == 5 and dcgan.load(result.run_dir).step == 5
+    assert more.step == 5 and dcgan.load(result.run_dir / "checkpoints" / "latest.pt").step == 5  # the run folder: its best
     with pytest.raises(DcganError, match="resume=.*breaks exact resume"):
         dcgan.train({"train.seed": 1}, resume=result.run_dir)
 
@@ -219,4 +219,4 @@ def test_the_docs_examples_run(tiny_run, idx_folder, tmp_path, monkeypatch):
         exec(compile(code, f"docs/api.md block {i + 1}", "exec"), namespace)  # noqa: S102 - our own docs
     assert namespace["RUN"] == str(tiny_run)
     assert (tmp_path / "grid.png").is_file() and (tmp_path / "main.safetensors").is_file()
-    assert dcgan.load(tmp_path / "runs" / "smoke").step == 8
+    assert dcgan.load(tmp_path / "runs" / "smoke" / "checkpoints" / "latest.pt").step == 8  # the folder means its best
