@@ -37,8 +37,8 @@ from dcgan import DcganError
 from dcgan.config import Config, flatten, resolve_config, resume_config, validate
 from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
 from dcgan.core.device import resolve_device
-from dcgan.core.layout import model_checkpoint, run_dir_of
-from dcgan.core.run import discriminator_from_state, generator_from_state
+from dcgan.core.layout import run_dir_of
+from dcgan.core.run import discriminator_from_state, generator_from_state, read_model_checkpoint
 from dcgan.data.types import to_model_range, to_uint8
 from dcgan.evaluation.classify.features import DiscriminatorFeatures
 from dcgan.models.conditional import sampling_labels
@@ -296,8 +296,7 @@ def load(path: str | Path, device: str | torch.device = "cpu", *, use_ema: bool 
     """
     path = _path_arg("path", path)
     dev = _device_arg(device)
-    chosen = model_checkpoint(path)  # a run directory: its best snapshot when kept
-    state = load_checkpoint(chosen if chosen.name == "best.pt" else path)  # a folder's own message when empty
+    chosen, state = read_model_checkpoint(path)  # a run directory: its best snapshot when kept
     cfg = checkpoint_config(state)
     generator = generator_from_state(state, cfg, dev, use_ema)
     discriminator = discriminator_from_state(state, cfg, dev) if state.get("discriminator") else None

@@ -16,7 +16,7 @@ import torch
 
 from dcgan.config import Config
 from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
-from dcgan.core.layout import BEST, model_checkpoint, run_dir_of
+from dcgan.core.layout import BEST, LATEST, model_checkpoint, run_dir_of
 from dcgan.models.ema import standing_batchnorm_stats_
 from dcgan.models.registry import build_discriminator, build_generator
 
@@ -64,16 +64,24 @@ def discriminator_from_state(state: dict[str, Any], cfg: Config, device: str | t
     return discriminator.to(device).eval()
 
 
+def read_model_checkpoint(checkpoint: str | Path) -> tuple[Path, dict[str, Any]]:
+    """(file, state) of the checkpoint whose networks a command uses (``layout.model_checkpoint``: a
+    run directory's best snapshot when it kept one, said on stderr, else its latest)."""
+    chosen = model_checkpoint(checkpoint)
+    best = chosen.name == Path(BEST).name
+    state = load_checkpoint(chosen if best else checkpoint)  # a folder without checkpoints: the folder's message
+    if best:
+        print(f"note: using {chosen} (the run's best snapshot: step {state.get('step')}, in-training Fréchet distance "
+              f"{float(state.get('best_fid', float('nan'))):.2f}); give {Path(checkpoint) / LATEST} for the last",
+              file=sys.stderr)
+    return chosen, state
+
+
 def open_run(checkpoint: str | Path, device: str | torch.device = "cpu", *, generator: bool = True,
              discriminator: bool = False, use_ema: bool = True) -> Networks:
     """Read ``checkpoint`` once and rebuild the networks asked for. A run directory means its best
     snapshot when it kept one (``layout.model_checkpoint``), said on stderr."""
-    chosen = model_checkpoint(checkpoint)
-    state = load_checkpoint(chosen if chosen.name == Path(BEST).name else checkpoint)
-    if Path(checkpoint).is_dir() and chosen.name == Path(BEST).name:
-        print(f"note: using {chosen} (the run's best snapshot: step {state.get('step')}, in-training Fréchet distance "
-              f"{float(state.get('best_fid', float('nan'))):.2f}); give {Path(checkpoint) / 'checkpoints' / 'latest.pt'} "
-              "for the last", file=sys.stderr)
+    chosen, state = read_model_checkpoint(checkpoint)
     cfg = checkpoint_config(state)
     return Networks(
         generator=generator_from_state(state, cfg, device, use_ema) if generator else None,

@@ -71,10 +71,9 @@ def translate(x: torch.Tensor, gen: torch.Generator, apply: torch.Tensor | None 
     (mid-grey). A gather from a zero-padded copy, so the gradient reaches the shifted pixels."""
     n, _, h, w = x.shape
     pad = max(1, int(round(min(h, w) * TRANSLATE_FRACTION)))
-    shift = torch.randint(-pad, pad + 1, (n, 2), generator=gen)
-    if apply is not None:
-        shift = shift * apply.reshape(n, 1).long().cpu()
-    shift = shift.to(x.device)
+    shift = torch.randint(-pad, pad + 1, (n, 2), generator=gen).to(x.device)
+    if apply is not None:  # on the device: moving ``apply`` to the CPU would sync every step
+        shift = shift * apply.reshape(n, 1).long()
     padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
     rows = torch.arange(h, device=x.device)[None, :] + pad - shift[:, :1]  # (n, h)
     cols = torch.arange(w, device=x.device)[None, :] + pad - shift[:, 1:]  # (n, w)
