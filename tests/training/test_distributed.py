@@ -31,7 +31,7 @@ def _torchrun(idx_folder, out_dir, extra: list[str], steps: int, resume: bool = 
                 "model.d_width": 8, "model.z_dim": 16, "train.batch_size": 8, "train.max_steps": steps,
                 "train.log_every": 1, "train.checkpoint_every": 2, "train.out_dir": str(out_dir), "train.tensorboard": False,
                 # fp32: the comparison with one process is up to float reduction order, which bf16 amplifies
-                "train.precision": "fp32"}
+                "train.precision": "fp32", "train.eval_every": 0}  # no in-training evaluation, as tiny_config
         for k, v in sets.items():
             args += ["--set", f"{k}={v}"]
     args += extra
