@@ -15,6 +15,12 @@ samples against the held-out faces, every ``--eval-every`` steps, by the trainin
 (``train.eval_every``; the loop keeps ``best.pt``). A cell's best and last come from its
 ``metrics.jsonl``.
 
+Copying: a low Fréchet distance does not tell a varied generator from one that replays its 500
+photos. For each finished cell, 2,000 samples of its best snapshot are matched to their nearest
+training photo (judge space and pixels, ``evaluation/neighbours.memorisation_check``), and the
+mean distance is divided by the same distance for held-out faces: about 1 = as far from the
+training photos as unseen faces are; well below 1 = samples sit on training photos.
+
 Writes ``results/small_data.json`` (every cell's curve, best and last, the machine), the table
 ``results/small_data.md`` and the curves ``results/small_data.png``. Cells live in ``--runs``
 and resume exactly where they stopped (``studies/common.py``).
@@ -29,11 +35,18 @@ import statistics
 import zipfile
 from pathlib import Path
 
+import torch
 from matplotlib.figure import Figure
 
+import dcgan
 from dcgan.atomic import atomic_path, write_text_atomic
+from dcgan.core.checkpoint import load_checkpoint
+from dcgan.core.layout import BEST
 from dcgan.data.utkface import parse_name, split_of
+from dcgan.evaluation.features import get_feature_extractor
 from dcgan.evaluation.judge import save_judge
+from dcgan.evaluation.neighbours import extractor_space, memorisation_check, pixel_space
+from dcgan.evaluation.reference import load_reference
 from dcgan.evaluation.train_judge import train_judge
 from studies.common import machine, metric_records, train_or_resume
 
@@ -76,7 +89,35 @@ def run_cell(cell: str, folders: dict[int, Path], judge: Path, utk: Path, runs: 
     train_or_resume(runs / cell, overrides, steps, progress=False)
 
 
-def summarise(runs: Path, steps: int) -> dict:
+COPY_SAMPLES = 2000
+
+
+def copying(run_dir: Path, folder: Path, judge: Path, utk: Path) -> dict | None:
+    """Nearest-training-photo distance of the best snapshot's samples over that of held-out faces,
+    per space (cached in the run folder for its best step); None without a best snapshot."""
+    if not (run_dir / BEST).is_file() or not judge.is_file():
+        return None
+    step = int(load_checkpoint(run_dir / BEST)["step"])
+    cache = run_dir / "copying.json"
+    if cache.is_file() and json.loads(cache.read_text()).get("step") == step:
+        return json.loads(cache.read_text())
+    extractor = get_feature_extractor("face-judge", weights=str(judge))
+    train_set = load_reference(extractor, str(folder), split="train", n=0, resolution=64, channels=3, use_cache=False)
+    held_out = load_reference(extractor, "utkface", path=str(utk), split="test", n=COPY_SAMPLES, resolution=64,
+                              channels=3, use_cache=False)
+    samples = torch.from_numpy(dcgan.load(run_dir).generate(COPY_SAMPLES, seed=0)).permute(0, 3, 1, 2).contiguous()
+    spaces = [pixel_space(), extractor_space(extractor, extractor(samples), train_set.features)]
+    found = memorisation_check(samples, train_set.images, spaces, k=1, reference_uint8=held_out.images)
+    result = {"step": step, "samples": COPY_SAMPLES, "held_out": len(held_out.images), "spaces": {
+        name: {"samples": float(n.distances[:, 0].mean()), "held_out": float(n.held_out.mean()),
+               "ratio": float(n.distances[:, 0].mean() / n.held_out.mean())} for name, n in found.items()}}
+    write_text_atomic(cache, json.dumps(result, indent=2))
+    return result
+
+
+def summarise(runs: Path, steps: int, copies=None) -> dict:
+    """Every cell's curve, best and last; group means over finished seeds. ``copies(cell)``: the
+    copying measure of a finished cell (None: not measured)."""
     rows = {}
     for cell in cells():
         curve = [{"step": r["step"], "fd": r["fid"]} for r in metric_records(runs / cell, "fid")]
@@ -84,6 +125,8 @@ def summarise(runs: Path, steps: int) -> dict:
             continue
         best = min(curve, key=lambda r: r["fd"])
         rows[cell] = {"curve": curve, "best": best, "last": curve[-1], "complete": curve[-1]["step"] >= steps}
+        if rows[cell]["complete"] and copies is not None:
+            rows[cell]["copying"] = copies(cell)
     groups = {}
     for size in SIZES:
         for variant in VARIANTS:
@@ -94,6 +137,9 @@ def summarise(runs: Path, steps: int) -> dict:
                     "seeds": len(done), "best_mean": statistics.mean(bests), "last_mean": statistics.mean(lasts),
                     "best_range": [min(bests), max(bests)], "last_over_best": statistics.mean(
                         r["last"]["fd"] / r["best"]["fd"] for r in done)}
+                ratios = [r["copying"]["spaces"]["face-judge"]["ratio"] for r in done if r.get("copying")]
+                if ratios:
+                    groups[f"{size}-{variant}"]["copy_ratio_judge"] = statistics.mean(ratios)
     return {"cells": rows, "groups": groups}
 
 
@@ -101,17 +147,25 @@ def markdown(summary: dict, meta: dict) -> str:
     lines = [f"# Small data: face-judge Fréchet distance (lower is better), {meta['steps']:,} steps",
              "", f"`{meta['command']}` — {meta['machine']['date']}, {meta['machine']['cpu']} "
              f"({', '.join(meta['machine']['flags'])})", "",
-             "| photos | augment | seeds | best (mean) | best range | last (mean) | last / best |",
-             "|---|---|---|---|---|---|---|"]
+             "| photos | augment | seeds | best (mean) | best range | last (mean) | last / best | nearest-photo ratio |",
+             "|---|---|---|---|---|---|---|---|"]
     for key, g in summary["groups"].items():
         size, variant = key.split("-")
         lines.append(f"| {size} | {variant} | {g['seeds']} | {g['best_mean']:.2f} | {g['best_range'][0]:.2f}..{g['best_range'][1]:.2f} "
-                     f"| {g['last_mean']:.2f} | {g['last_over_best']:.2f} |")
-    lines += ["", "Cells (best at step / last):", ""]
+                     f"| {g['last_mean']:.2f} | {g['last_over_best']:.2f} | {_ratio(g.get('copy_ratio_judge'))} |")
+    lines += ["", "Nearest-photo ratio: the mean face-judge distance of the best snapshot's 2,000 samples to their",
+              "nearest training photo, over the same for held-out faces (1: as far as unseen faces; below 1: near copies).",
+              "", "Cells (best at step / last):", ""]
     for cell, r in summary["cells"].items():
         state = "" if r["complete"] else f" (incomplete: to step {r['last']['step']})"
-        lines.append(f"- `{cell}`: best {r['best']['fd']:.2f} at step {r['best']['step']}, last {r['last']['fd']:.2f}{state}")
+        copy = r.get("copying")
+        copy_text = "; nearest-photo ratio " + ", ".join(f"{name} {v['ratio']:.2f}" for name, v in copy["spaces"].items()) if copy else ""
+        lines.append(f"- `{cell}`: best {r['best']['fd']:.2f} at step {r['best']['step']}, last {r['last']['fd']:.2f}{state}{copy_text}")
     return "\n".join(lines) + "\n"
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 def plot(summary: dict, out: Path) -> None:
@@ -162,7 +216,9 @@ def main() -> int:
 
 
 def report(runs: Path, args) -> None:
-    summary = summarise(runs, args.steps)
+    judge, utk = runs / "judge" / "judge.pt", Path(getattr(args, "utk", UTK))
+    summary = summarise(runs, args.steps, lambda cell: copying(
+        runs / cell, runs / "data" / f"photos{cell.split('-')[0]}", judge, utk))
     meta = {"steps": args.steps, "eval_every": args.eval_every, "machine": machine(),
             "command": "python -m studies.small_data" + (f" --steps {args.steps}" if args.steps != 3000 else ""),
             "measure": "face judge penultimate layer (128-d), 2,000 samples vs UTKFace's held-out test split (2,339)"}

@@ -286,7 +286,8 @@ def _as_images(images, shape: tuple[int, int, int]) -> torch.Tensor:
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", *, use_ema: bool = True) -> Model:
-    """A trained model from ``path``: a run directory (its ``checkpoints/latest.pt``), a checkpoint
+    """A trained model from ``path``: a run directory (its ``checkpoints/best.pt`` when the run kept
+    one, else ``checkpoints/latest.pt``; stderr says which), a checkpoint
     ``.pt`` (``dcgan train``; ``dcgan import authors`` writes the same), or a ``.safetensors`` file of
     ``dcgan export --format safetensors`` (its metadata holds the config).
 

@@ -54,3 +54,27 @@ def test_summary_best_last_and_group_means(tmp_path):
     small_data.report(tmp_path, SimpleNamespace(steps=750, eval_every=250, out=str(tmp_path / "out.json")))
     table = (tmp_path / "out.md").read_text()
     assert "| 500 | none | 2 | 45.00 |" in table and "incomplete" in table and (tmp_path / "out.png").is_file()
+    assert "| 1.25 | — |" in table  # no checkpoints here: the copying measure is left blank, not invented
+
+
+def test_copying_ratio_is_averaged_over_finished_seeds_only(tmp_path):
+    _fake_cell(tmp_path, "500-none-s0", [100.0, 40.0, 60.0])
+    _fake_cell(tmp_path, "500-none-s1", [90.0, 50.0, 50.0])
+    _fake_cell(tmp_path, "500-ada-s0", [100.0, 30.0])
+    asked = []
+
+    def copies(cell):
+        asked.append(cell)
+        ratio = {"500-none-s0": 0.5, "500-none-s1": 1.0}[cell]
+        return {"spaces": {"face-judge": {"ratio": ratio}, "pixel": {"ratio": 2 * ratio}}}
+
+    summary = small_data.summarise(tmp_path, steps=750, copies=copies)
+    assert sorted(asked) == ["500-none-s0", "500-none-s1"]  # an unfinished cell is not measured
+    assert summary["groups"]["500-none"]["copy_ratio_judge"] == 0.75
+    assert "face-judge 0.50, pixel 1.00" in small_data.markdown(summary, {
+        "steps": 750, "command": "x", "machine": {"date": "d", "cpu": "c", "flags": []}})
+
+
+def test_copying_needs_a_best_snapshot(tmp_path):
+    _fake_cell(tmp_path, "500-none-s0", [100.0])
+    assert small_data.copying(tmp_path / "500-none-s0", tmp_path, tmp_path / "judge.pt", tmp_path / "u.zip") is None
