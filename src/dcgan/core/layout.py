@@ -51,6 +51,8 @@ SUMMARY_FILE = "summary.json"
 LATEST = f"{CHECKPOINTS_DIR}/latest.pt"
 SNAPSHOTS_DIR = f"{CHECKPOINTS_DIR}/snapshots"  # train.snapshot_every: networks only, step_NNNNNN.pt
 BEST = f"{CHECKPOINTS_DIR}/best.pt"  # the snapshot of the lowest in-training Fréchet distance (train.eval_every)
+PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "assets" / "pretrained"  # dcgan/pretrained.py
+PRETRAINED_RUNS = Path("runs") / "pretrained"  # where commands write what they make of a pretrained network
 
 
 def checkpoint_file(path: str | Path) -> Path:
@@ -75,6 +77,9 @@ def run_dir_of(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         return path
+    if path.resolve().parent == PRETRAINED_DIR or (  # a pretrained network's file or name: never write
+            not path.exists() and len(path.parts) == 1 and (PRETRAINED_DIR / f"{path}.safetensors").is_file()):
+        return PRETRAINED_RUNS / path.stem  # into the package, but to runs/pretrained/NAME
     return path.parent.parent if path.parent.name == CHECKPOINTS_DIR else path.parent
 
 

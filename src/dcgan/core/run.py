@@ -19,6 +19,7 @@ from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
 from dcgan.core.layout import BEST, LATEST, model_checkpoint, run_dir_of
 from dcgan.models.ema import standing_batchnorm_stats_
 from dcgan.models.registry import build_discriminator, build_generator
+from dcgan.pretrained import resolve as resolve_pretrained
 
 
 @dataclass
@@ -66,7 +67,9 @@ def discriminator_from_state(state: dict[str, Any], cfg: Config, device: str | t
 
 def read_model_checkpoint(checkpoint: str | Path) -> tuple[Path, dict[str, Any]]:
     """(file, state) of the checkpoint whose networks a command uses (``layout.model_checkpoint``: a
-    run directory's best snapshot when it kept one, said on stderr, else its latest)."""
+    run directory's best snapshot when it kept one, said on stderr, else its latest; the name of a
+    pretrained network, ``dcgan/pretrained.py``: its file, checked against its SHA-256)."""
+    checkpoint = resolve_pretrained(checkpoint)  # a pretrained network's name: its checked file
     chosen = model_checkpoint(checkpoint)
     best = chosen.name == Path(BEST).name
     state = load_checkpoint(chosen if best else checkpoint)  # a folder without checkpoints: the folder's message

@@ -34,8 +34,8 @@ from torch import nn
 
 from dcgan import DcganError
 from dcgan.atomic import atomic_path
-from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
-from dcgan.core.run import generator_from_state, open_run
+from dcgan.core.checkpoint import checkpoint_config
+from dcgan.core.run import generator_from_state, open_run, read_model_checkpoint
 from dcgan.core.safetensors_io import load_safetensors_checkpoint, save_safetensors
 from dcgan.sampling import seeded_z
 
@@ -84,7 +84,7 @@ def _quiet():
 def export_safetensors(checkpoint: str | Path, out: str | Path) -> dict[str, Any]:
     """Write the networks' tensors + config (``core.safetensors_io``); returns a summary."""
     out = _writable_target(out)
-    state = load_checkpoint(checkpoint)
+    _, state = read_model_checkpoint(checkpoint)  # a run directory: its best snapshot when kept, as dcgan sample
     exported = {k: state[k] for k in ("config", "generator", "discriminator", "step") if k in state}
     if state.get("generator_ema"):
         # The copy dcgan sample uses: EMA weights + their standing BatchNorm statistics.
