@@ -5,8 +5,10 @@
 Runs ``dcgan import authors`` and ``dcgan sample --z ... --bn batch`` (the authors always sampled
 with batch statistics), then scores with the imported D (batch statistics too, one batch each):
 G's samples, uniform noise in [-1, 1], and "real-looking" noise (Gaussian noise blurred to image
-scale and given the samples' per-channel mean and spread). Writes ``summary.json`` and
-``samples.png`` to --out; prints every command it runs.
+scale and given the samples' per-channel mean and spread). Checks the imported networks against
+an independent NumPy rebuild of the authors' graphs (``tests/interop/authors_oracle.py``) on the
+first ``--oracle-n`` z. Writes ``summary.json`` and ``samples.png`` to --out; prints every command
+it runs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +26,25 @@ import torch
 import torch.nn.functional as F
 
 from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
+from dcgan.core.device import cpu_model, read_cpuinfo, speed_flags
 from dcgan.data.types import to_model_range
-from dcgan.models.registry import build_discriminator
+from dcgan.models.registry import build_discriminator, build_generator
 from dcgan.sampling import bn_mode
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the oracle lives beside the tests that check it
+from tests.interop import authors_oracle  # noqa: E402
+
 RELEASE = ROOT.parent / "shared" / "authors-weights" / "svhn_unsup_all_conv_dcgan_100z_gaussian_lr_0.0005_64mb"
 
 
 def run(cmd: list[str]) -> None:
     print("+", shlex.join(cmd), file=sys.stderr)
     subprocess.run(cmd, check=True)
+
+
+def machine() -> dict:
+    return {"cpu": cpu_model(read_cpuinfo()), "flags": speed_flags(), "date": time.strftime("%Y-%m-%d")}
 
 
 @torch.no_grad()
@@ -53,12 +64,37 @@ def real_looking_noise(like: torch.Tensor, seed: int) -> torch.Tensor:
     return (x * like.std((0, 2, 3), keepdim=True) + like.mean((0, 2, 3), keepdim=True)).clamp(-1, 1)
 
 
+def release_arrays(release: Path, net: str) -> list[np.ndarray]:
+    """The release's ``200_{net}_params.jl_N.npy`` arrays in N order (arrays only, no pickle)."""
+    files = sorted(release.glob(f"200_{net}_params.jl_*.npy"), key=lambda p: int(p.stem.rsplit("_", 1)[1].split(".")[0]))
+    return [np.load(f, allow_pickle=False) for f in files]
+
+
+@torch.no_grad()
+def oracle_agreement(state: dict, cfg, release: Path, z: np.ndarray) -> dict:
+    """Largest differences between the imported G and D (batch statistics) and the NumPy oracle."""
+    g = build_generator(cfg.model)
+    g.load_state_dict(state["generator"])
+    d = build_discriminator(cfg.model)
+    d.load_state_dict(state["discriminator"])
+    theirs = authors_oracle.svhn_gen(z, release_arrays(release, "gen"))
+    with bn_mode(g, "batch"):
+        ours = g(torch.from_numpy(z)).double().numpy()
+    prob_theirs = authors_oracle.svhn_discrim(theirs.astype(np.float32), release_arrays(release, "discrim"))
+    prob_ours = d_probability(d, torch.from_numpy(theirs.astype(np.float32))).astype(np.float64)
+    return {"z": len(z), "generator_max_abs_diff": float(np.abs(ours - theirs).max()),
+            "uint8_values": int(theirs.size),  # a value a hair from a rounding boundary may land one grey level off
+            "uint8_values_differing": int((authors_oracle.to_uint8(ours) != authors_oracle.to_uint8(theirs)).sum()),
+            "d_probability_max_abs_diff": float(np.abs(prob_ours - prob_theirs).max())}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--release", default=str(RELEASE))
     p.add_argument("--out", default=str(ROOT / "results" / "authors_svhn"))
     p.add_argument("--n", type=int, default=128, help="samples (one BatchNorm batch, as the authors' 128)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--oracle-n", type=int, default=64, help="z checked against the NumPy oracle (one batch)")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -86,9 +122,11 @@ def main() -> int:
         "checkpoint_config": cfg.model.__dict__,
         "d_probability_real": {k: {"mean": float(v.mean()), "median": float(np.median(v)), "min": float(v.min()),
                                    "max": float(v.max())} for k, v in scores.items()},
+        "oracle": oracle_agreement(state, cfg, Path(args.release), np.load(out / "z.npy")[:args.oracle_n]),
         "n": args.n,
         "seed": args.seed,
         "command": "python scripts/authors_svhn.py",
+        "machine": machine(),
     }
     ckpt.unlink()  # 10 MB; remade by the import line above
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
