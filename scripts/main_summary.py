@@ -1,15 +1,18 @@
 """The main job's closing lines: what it measured, how long it took, where to look.
 
-    python scripts/main_summary.py RUN_DIR SECONDS
+    python scripts/main_summary.py RUN_DIR SECONDS [--json results/main_job.json]
 
-Reads ``RUN_DIR/eval/metrics.json`` (written by ``dcgan evaluate --out``) and the run's
-``config.json`` and the start line of ``metrics.jsonl``; prints a short table instead of the evaluation's full JSON.
+With ``--json`` it also writes what the pages quote (``scripts/figures.py``): the metrics, the
+wall-clock, the training time, steps, images/s, the snapshot, the machine and the date. Reads
+``RUN_DIR/eval/metrics.json`` (written by ``dcgan evaluate --out``) and the run's ``config.json``
+and the start line of ``metrics.jsonl``; prints a short table instead of the evaluation's full JSON.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 
@@ -63,11 +66,37 @@ def summary_lines(run_dir: Path, seconds: int) -> list[str]:
     return [head] + [f"  {name:<{width}}  {value}" for name, value in rows]
 
 
+def results_record(run_dir: Path, seconds: int) -> dict:
+    """The main job as the pages quote it: one JSON object, with where and when it ran."""
+    from dcgan.core.device import cpu_model, read_cpuinfo, speed_flags
+    from dcgan.report.runinfo import summarise
+
+    config = json.loads((run_dir / "config.json").read_text())
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    run = summarise(config, records)
+    fids = [r for r in records if "fid" in r]
+    best = min(fids, key=lambda r: r["fid"]) if fids else None
+    evaluation = json.loads((run_dir / "eval" / "metrics.json").read_text())
+    return {
+        "command": "bash scripts/main.sh", "seconds": seconds, "training_seconds": run.training_seconds,
+        "steps": run.steps, "images_per_s": run.images_per_s, "precision": precision_used(run_dir),
+        "snapshot": {"step": best["step"], "in_training_fid": best["fid"]} if best else None,
+        "metrics": evaluation["metrics"], "feature_space": evaluation["feature_space"].get("name"),
+        "machine": {"cpu": cpu_model(read_cpuinfo()), "flags": speed_flags(), "date": time.strftime("%Y-%m-%d")},
+    }
+
+
 def main(argv: list[str]) -> int:
+    out = None
+    if "--json" in argv:
+        i = argv.index("--json")
+        out, argv = Path(argv[i + 1]), argv[:i] + argv[i + 2:]
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
     print("\n".join(summary_lines(Path(argv[0]), int(argv[1]))))
+    if out:
+        out.write_text(json.dumps(results_record(Path(argv[0]), int(argv[1])), indent=2) + "\n")
     return 0
 
 

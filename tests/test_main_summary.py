@@ -37,3 +37,13 @@ def test_summary_quotes_the_evaluation_file(tmp_path):
     assert f"{measured['fid']:.2f}" in text and f"{measured['coverage']:.3f}" in text
     assert "4 min 23 s" in text and "cpu, bf16: avx512_bf16, conv probe 1.5x fp32" in text
     assert str(run / "report" / "index.html") in text
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [
+        {"step": 0, "event": "start", "time": 100.0}, {"step": 10, "loss_d": 1.0, "time": 160.0, "images_per_s": 5.0},
+        {"step": 10, "fid": 30.0, "time": 170.0}, {"step": 20, "loss_d": 1.0, "time": 200.0, "images_per_s": 7.0},
+        {"step": 20, "fid": 35.0, "time": 210.0}]))
+    out = tmp_path / "main_job.json"
+    assert summary.main([str(run), "263", "--json", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["metrics"] == measured and record["seconds"] == 263 and record["training_seconds"] == 110.0
+    assert record["snapshot"] == {"step": 10, "in_training_fid": 30.0} and record["steps"] == 20
+    assert record["machine"]["date"] and record["command"] == "bash scripts/main.sh"
