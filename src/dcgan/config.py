@@ -277,8 +277,8 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise DcganError(f"config file '{path}' does not exist")
-    text = path.read_text()
     try:
+        text = path.read_text()  # inside: a binary file is a parse error, not a UnicodeDecodeError traceback
         if path.suffix.lower() == ".json":
             tree = json.loads(text)
         else:

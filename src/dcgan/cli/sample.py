@@ -41,6 +41,8 @@ def read_z(path: str, z_dim: int):
         raise DcganError(f"--z '{path}' does not exist") from None
     except Exception as exc:  # noqa: BLE001 - a pickle, a truncated file, not .npy at all
         raise DcganError(f"--z '{path}' is not a plain .npy array: {str(exc).splitlines()[0][:160]}") from None
+    if not isinstance(z, np.ndarray):  # np.load opens a zip (an .npz) as an archive, not an array
+        raise DcganError(f"--z '{path}' is an archive (.npz or zip), not a plain .npy array (np.save)")
     if z.dtype.kind != "f" or z.ndim != 2 or z.shape[1] != z_dim or len(z) == 0:
         raise DcganError(f"--z '{path}' holds {z.dtype} {z.shape}; the checkpoint needs float (N, {z_dim}) with N >= 1")
     if not np.isfinite(z).all():

@@ -104,8 +104,10 @@ def load_arrays(path: str | Path, split: str, resolution: int, channels: int) ->
                 mapped = arr is not None
                 if arr is None:
                     arr = npz[image_key]
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise DcganError(f"'{path}' could not be read as a numpy array file: {exc}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DcganError(f"'{path}' could not be read as a numpy array file: {str(exc).splitlines()[0][:160]}") from None
+    if not isinstance(arr, np.ndarray):  # a zip member that is not a .npy array
+        raise DcganError(f"'{path}': its images are not a numpy array (a zip of other files named .npz?)")
     nchw = to_nchw(arr, path)
     n, c, h, w = nchw.shape
     if labels is not None and len(labels) != n:

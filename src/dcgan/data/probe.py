@@ -9,6 +9,7 @@ start line says what was found (``training/loop.py``), so a grey result is never
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +49,19 @@ def _files_are_grey(blobs: list[bytes]) -> bool:
 
 
 def _array_channels(path: Path) -> int:
-    if path.suffix == ".npy":
-        shape = np.load(path, mmap_mode="r").shape
-    else:
-        with np.load(path, allow_pickle=False) as npz:
-            shape = npz[_pick(list(npz.files), IMAGE_KEYS, path, "image", True)].shape
+    try:
+        if path.suffix == ".npy":
+            shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
+        else:
+            with np.load(path, allow_pickle=False) as npz:
+                if not isinstance(npz, np.lib.npyio.NpzFile):
+                    raise ValueError("a single array, not an .npz archive")
+                member = npz[_pick(list(npz.files), IMAGE_KEYS, path, "image", True)]
+                if not isinstance(member, np.ndarray):
+                    raise ValueError("its image member is not a numpy array")
+                shape = member.shape
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DcganError(f"'{path}' could not be read as a numpy array file: {str(exc).splitlines()[0][:160]}") from None
     if len(shape) == 3:  # (N, H, W)
         return 1
     return 3 if 3 in (shape[1], shape[-1]) else 1

@@ -28,11 +28,15 @@ def load_npz_images(path: str | Path) -> torch.Tensor:
     if not path.is_file():
         raise DcganError(f"samples file '{path}' does not exist")
     try:
-        with np.load(path) as z:
+        with np.load(path, allow_pickle=False) as z:
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise DcganError(f"samples file '{path}' is a single .npy array, not an .npz (np.savez)")
             key = "arr_0" if "arr_0" in z.files else (z.files[0] if z.files else None)
             if key is None:
                 raise DcganError(f"samples file '{path}' holds no arrays")
             arr = z[key]
+            if not isinstance(arr, np.ndarray):  # a zip member that is not a .npy array
+                raise DcganError(f"samples file '{path}': '{key}' is not a numpy array (is it a zip of other files?)")
     except DcganError:
         raise
     except Exception as exc:  # noqa: BLE001 - not an npz, truncated...

@@ -67,7 +67,7 @@ def load_boxes(path: str | Path, z_dim: int, dist: str, resolution: int) -> Boxe
         raise DcganError(f"boxes file '{path}' does not exist (make a template with `dcgan explore sheet`)")
     try:
         spec = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DcganError(f"boxes file '{path}' is not valid JSON: {exc}") from None
     if not isinstance(spec, dict):
         raise DcganError(f"boxes file '{path}' must hold a JSON object")
