@@ -19,7 +19,7 @@ CURVE=${CURVE:-$RESULTS/curve}
 TARGET_STEPS=${TARGET_STEPS:-23400}  # 30 epochs of Tiny ImageNet (781 steps each), the paper's epoch count
 SNAP_EVERY=${SNAP_EVERY:-600}
 SVM=(--bn-images "${BN_IMAGES:-5000}" --draws "${DRAWS:-3}" --c-grid "${C_GRID:-1e-6,1e-5,1e-4,1e-3}" --feature-cache "$RUN/features")
-SUBSET=(--no-full --labels-per-class 400 --max-train "${CURVE_TRAIN:-10000}" --max-test "${CURVE_TEST:-5000}")
+SUBSET=(--no-full --labels-per-class "${PER_CLASS:-400}" --max-train "${CURVE_TRAIN:-10000}" --max-test "${CURVE_TEST:-5000}")
 export OMP_NUM_THREADS=${THREADS:-${OMP_NUM_THREADS:-2}}
 
 case "${1:-train}" in
@@ -42,7 +42,7 @@ case "${1:-train}" in
   table)  # one method a folder, so a stopped table resumes at the next method
     for method in ${METHODS:-dcgan pixels random}; do
       [[ -f "$TABLE/$method/table.json" ]] || \
-        $DCGAN classify --checkpoint "${CHECKPOINT:-$RUN}" --data "$CIFAR" --methods "$method" --labels-per-class 400 \
+        $DCGAN classify --checkpoint "${CHECKPOINT:-$RUN}" --data "$CIFAR" --methods "$method" --labels-per-class "${PER_CLASS:-400}" \
             "${SVM[@]}" --out "$TABLE/$method"
     done ;;
   *) echo "usage: table1.sh train|curve|table" >&2; exit 2 ;;

@@ -5,6 +5,7 @@ train.time_limit, --resume), with no orchestration of their own."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -39,25 +40,31 @@ def _run(script: str, env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_scripts_are_short_lists_of_commands():
-    for script in ("faces.sh", "table1.sh"):
+    for script in ("faces.sh", "table1.sh", "gpu.sh"):
         text = (ROOT / "scripts" / script).read_text()
         assert len(text.splitlines()) <= 60 and "python -c" not in text and "DEADLINE" not in text
 
 
-def test_faces_script_runs_end_to_end_on_the_best_snapshot(tmp_path):
+def test_gpu_script_runs_faces_table1_and_publishing_at_a_tiny_size(tmp_path):
+    """scripts/gpu.sh SIZE=tiny: faces.sh (judge, training with the best snapshot kept, scoring,
+    pose), table1.sh (train, curve with step 0, table) and publishing, as on a GPU but tiny."""
     utk = _zip(tmp_path / "utk.zip", [f"utk/{AGES[i % 8]}_{i % 2}_{i % 5}_2017011{i % 10}{i:06d}.jpg" for i in range(160)], 16)
     celeba = _zip(tmp_path / "celeba.zip", [f"celeba/{i:06d}.png" for i in range(40)], 16, seed=1)
-    run, results = tmp_path / "run", tmp_path / "results"
-    env = {"FACES_RUN": str(run), "RESULTS": str(results), "UTK": str(utk), "CELEBA": str(celeba), "STEPS": "4",
-           "EVAL_EVERY": "2", "RESOLUTION": "16", "SHEET_N": "64", "POOL": "3", "DRAWS": "2", "REAL": "32", "POSE_N": "4",
-           "JUDGE_EPOCHS": "1", "TRAIN_SET": "--set model.g_width=8 --set model.d_width=8 --set train.batch_size=16 "
-           "--set train.eval_samples=64"}
-    done = _run("faces.sh", env)
-    assert "best snapshot" in done.stderr
-    assert sorted(p.name for p in (run / "checkpoints" / "snapshots").glob("*.pt")) == ["step_000002.pt", "step_000004.pt"]
-    assert load_checkpoint(run / "checkpoints" / "best.pt")["step"] in (2, 4)
+    tiny = _zip(tmp_path / "tiny.zip", [f"c{i % 2}/{i}.png" for i in range(64)], 32, seed=2)
+    cifar = _zip(tmp_path / "cifar.zip", [f"{s}/c{i % 2}/{i}.png" for s, n in (("train", 60), ("test", 20)) for i in range(n)], 32)
+    out, runs = tmp_path / "out", tmp_path / "runs"
+    done = _run("gpu.sh", {"SIZE": "tiny", "SETUP": "0", "OUT": str(out), "RUNS": str(runs), "UTK": str(utk),
+                           "CELEBA": str(celeba), "TRAIN_DATA": str(tiny), "CIFAR": str(cifar)})
+    assert "best snapshot" in done.stderr and (out / "device.txt").read_text().strip()
+    assert sorted(p.name for p in (runs / "faces" / "checkpoints" / "snapshots").glob("*.pt")) == [
+        "step_000002.pt", "step_000004.pt"]
     for name in ("judge.json", "arithmetic.json", "table.md", "samples.png", "pose/pose.json"):
-        assert (results / name).is_file(), name
+        assert (out / "faces" / name).is_file(), name
+    curve = sorted(p.parent.name for p in (out / "table1" / "curve").glob("*/table.json"))
+    assert curve == ["step_000000", "step_000001", "step_000002"]  # step 0: the random-weight D
+    assert (out / "table1" / "table1_d" / "dcgan" / "table.json").is_file()
+    registry = json.loads((out / "pretrained" / "registry.json").read_text())
+    assert sorted(registry) == ["faces", "table1"] and registry["table1"]["arch"] == "imagenet32"
 
 
 def test_table1_script_trains_in_resumable_calls_with_snapshots(tmp_path):
