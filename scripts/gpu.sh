@@ -26,7 +26,13 @@ else
   T1_SET=""
 fi
 
-# faces: judge, train with the best snapshot kept, scored arithmetic, turn axis
+# faces: the recipe study picks what keeps quality from falling after its best (full size only),
+# then judge, train with the best snapshot kept, scored arithmetic, turn axis
+if [[ "$SIZE" != tiny ]]; then
+  $PY -m studies.faces_recipe --runs "$RUNS/faces_recipe" --out "$OUT/faces_recipe.json"
+  TRAIN_SET=$($PY -m studies.faces_recipe --runs "$RUNS/faces_recipe" --out "$OUT/faces_recipe.json" --print-winner)
+  export TRAIN_SET
+fi
 FACES_RUN="$RUNS/faces" RESULTS="$OUT/faces" bash scripts/faces.sh
 # Table 1: train with snapshots, the 400-per-class curve over them, the full table on the latest
 RUN="$RUNS/table1" RESULTS="$OUT/table1" TRAIN_SET="$T1_SET" bash scripts/table1.sh train

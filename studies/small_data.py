@@ -144,7 +144,7 @@ def summarise(runs: Path, steps: int, copies=None) -> dict:
 
 
 def markdown(summary: dict, meta: dict) -> str:
-    lines = [f"# Small data: face-judge Fréchet distance (lower is better), {meta['steps']:,} steps",
+    lines = [f"**Small data: face-judge Fréchet distance (lower is better), {meta['steps']:,} steps**",
              "", f"`{meta['command']}` — {meta['machine']['date']}, {meta['machine']['cpu']} "
              f"({', '.join(meta['machine']['flags'])})", "",
              "| photos | augment | seeds | best (mean) | best range | last (mean) | last / best | nearest-photo ratio |",
