@@ -73,8 +73,15 @@ faces() {
   $DCGAN explore guided --checkpoint "$FACES_RUN" --images 2048 --k 6 --per-channel 4
 }
 
+keep() {  # RESULTS=DIR: copy each experiment's summary.json there (what the pages quote)
+  [[ -n "${RESULTS:-}" ]] || return 0
+  for d in "$1"/experiments/*/; do
+    [[ -f "$d/summary.json" ]] && mkdir -p "$RESULTS/$(basename "$d")" && cp "$d/summary.json" "$RESULTS/$(basename "$d")/"
+  done
+}
+
 case "${1:-fashion}" in
-  fashion) fashion ;;
+  fashion) fashion; keep "$FASHION_RUN" ;;
   faces) faces ;;
   all) fashion; faces ;;
   *) echo "usage: $0 [fashion|faces|all]" >&2; exit 2 ;;
