@@ -1,22 +1,15 @@
 """Table 1 assembled: our rows under the paper's protocol beside the published figures, and the
 figure of D's CIFAR-10 accuracy against training step with the fixed-noise samples at each point.
 
-    python scripts/table1_report.py [--run3 runs/table1_run3] [--run runs/table1] [--run1 runs/table1_run1]
-                                    [--run-cifar10 runs/table1_cifar10]
-                                    [--results results/classify_cifar10_table1]
+    python scripts/table1_report.py [--results results/classify_cifar10_table1] [--figure PNG]
 
-Three Tiny ImageNet runs of the same command and seed: run 1 (600 steps classified, fp32, on an
-earlier machine, gone with it: its rows are RESULTS/table1_d and RESULTS/curve, its samples are kept
-in docs/img/table1_progress_run1.png), run 2 (``--run``, 1,200 steps in fp32: RESULTS/table1_d_run2
-and RESULTS/curve_run2; its directory went with its machine too, its samples are kept in
-docs/img/table1_progress_run2.png) and run 3 (``--run3``, 6,000 steps on the bf16 path:
-RESULTS/table1_d_run3 and RESULTS/curve_run3), written by ``RUN=... TABLE=... CURVE=... bash
-scripts/table1.sh table|curve``. Runs whose directory is here show their samples in the figure.
+The runs and tables it assembles are data, not flags: ``RESULTS/runs.json`` lists each table
+(a ``dcgan classify`` table.json written by ``scripts/table1.sh table``, with the row names and
+the command that made it) and each curve (a folder of ``scripts/table1.sh curve`` tables, with
+the run directory whose snapshots the figure shows when it is here). A new run is a new entry.
 
-Reads what ``scripts/table1.sh table|curve`` and ``scripts/kmeans_cifar10.py`` wrote (plus the
-CIFAR-10-trained 4x4 DCGAN's table in results/classify_cifar10/), writes RESULTS/table.md and
-RESULTS/table.json (every number with its source file, command and checkpoint step) and
-docs/img/table1_progress.png. Rows whose inputs are missing are listed as not run.
+Writes RESULTS/table.md and RESULTS/table.json (every number with its source file, command and
+checkpoint step) and the figure. Rows whose inputs are missing are listed as not run.
 """
 
 from __future__ import annotations
@@ -112,7 +105,12 @@ def curve(folder: Path) -> list[dict]:
 
 
 def _snapshots(run: Path) -> dict[int, Path]:
-    return {int(p.stem.split("_")[1]): p for p in sorted((run / "snapshots").glob("step_*.png"))}
+    """Step -> fixed-noise grid: the old bash-chunked runs kept them in snapshots/, the library's
+    train.snapshot_every in samples/step_NNNNNN.png beside checkpoints/snapshots/step_NNNNNN.pt."""
+    old = {int(p.stem.split("_")[1]): p for p in sorted((run / "snapshots").glob("step_*.png"))}
+    kept = {int(p.stem.split("_")[1]) for p in (run / "checkpoints" / "snapshots").glob("step_*.pt")}
+    new = {s: run / "samples" / f"step_{s:06d}.png" for s in kept if (run / "samples" / f"step_{s:06d}.png").is_file()}
+    return {**old, **new}
 
 
 def _panel_steps(snaps: dict[int, Path], points: list[dict], most: int = 6) -> list[int]:
@@ -193,57 +191,28 @@ def markdown(rows: list[dict], curves: dict[str, list[dict]]) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run3", default=str(ROOT / "runs" / "table1_run3"), help="run 3's directory, if here")
-    parser.add_argument("--run", default=str(ROOT / "runs" / "table1"), help="run 2's directory, if here")
-    parser.add_argument("--run1", default=str(ROOT / "runs" / "table1_run1"), help="run 1's directory, if here")
-    parser.add_argument("--run-cifar10", default=str(ROOT / "runs" / "table1_cifar10"))
     parser.add_argument("--results", default=str(ROOT / "results" / "classify_cifar10_table1"))
     parser.add_argument("--figure", default=str(ROOT / "docs" / "img" / "table1_progress.png"))
     args = parser.parse_args(argv)
-    results, run = Path(args.results), Path(args.run)
-    tables = sorted((results / "table1_d").glob("*/table.json"))
-    rows = classify_rows(results / "table1_d_run3" / "dcgan" / "table.json", {
-        "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet (run 3, bf16) + L2-SVM",
-    }, "RUN=runs/table1_run3 TABLE=results/classify_cifar10_table1/table1_d_run3 METHODS=dcgan bash scripts/table1.sh table")
-    rows += classify_rows(results / "table1_d_run2" / "dcgan" / "table.json", {
-        "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet (run 2) + L2-SVM",
-    }, "TABLE=results/classify_cifar10_table1/table1_d_run2 METHODS=dcgan bash scripts/table1.sh table")
-    rows += classify_rows(tables, {
-        "dcgan": "Table 1 D (3x3, 28,672 features) trained on Tiny ImageNet (run 1) + L2-SVM",
-        "random": "Table 1 D with random weights + L2-SVM",
-        "pixels": "Raw pixels + L2-SVM",
-    }, "bash scripts/table1.sh table")
-    rows += kmeans_rows(results / "kmeans")
-    rows += classify_rows(results / "table1_d_cifar10" / "dcgan" / "table.json", {
-        "dcgan": "Table 1 D (3x3, 28,672 features) trained on CIFAR-10 itself + L2-SVM",
-    }, "TRAIN_DATA=cifar10 RUN=runs/table1_cifar10 TABLE=results/classify_cifar10_table1/table1_d_cifar10 "
-       "TARGET_STEPS=600 bash scripts/table1.sh train; ... METHODS=dcgan bash scripts/table1.sh table")
-    rows += classify_rows(results / "jpeg_regrid75" / "regrid75" / "table.json", {
-        "random": "Table 1 D with random weights + L2-SVM, images re-encoded JPEG q75 on a grid shifted 4 px",
-        "pixels": "Raw pixels + L2-SVM, images re-encoded JPEG q75 on a grid shifted 4 px",
-    }, "bash scripts/table1.sh jpeg")
-    rows += classify_rows(results / "jpeg_regrid75" / "trained_regrid75" / "table.json", {
-        "dcgan": "Table 1 D trained on Tiny ImageNet (run 2) + L2-SVM, images re-encoded JPEG q75 on a grid shifted 4 px",
-    }, "bash scripts/table1.sh jpeg_trained")
-    rows += classify_rows(ROOT / "results" / "classify_cifar10" / "table.json", {
-        "dcgan": "4x4 DCGAN D (7,168 features) trained on CIFAR-10 + L2-SVM",
-        "random": "4x4 DCGAN D with random weights + L2-SVM",
-        "kmeans": "1-layer K-means, K=1600, 100,000 patches, 10 iterations (the old dcgan classify default)",
-    }, "dcgan classify --checkpoint runs/cifar10 --data cifar10 --draws 5")
+    results = Path(args.results)
+    history = json.loads((results / "runs.json").read_text())
+    rows = []
+    for entry in history["tables"]:
+        if "kmeans" in entry:
+            rows += kmeans_rows(results / entry["kmeans"])
+            continue
+        paths = sorted(results.glob(entry["table"])) if "*" in entry["table"] else results / entry["table"]
+        rows += classify_rows(paths, entry["names"], entry["command"])
     rows += [_row(name, "../shared/PAPER.md (published)", acc, few, feats) for name, acc, few, feats in PUBLISHED]
-    tiny, tiny2, cifar = curve(results / "curve"), curve(results / "curve_run2"), curve(results / "curve_cifar10")
-    tiny3 = curve(results / "curve_run3")
-    for other in (tiny2, tiny3, cifar):  # step 0 is the same random D (same architecture and seed) for every run
-        if other and tiny and tiny[0]["step"] == 0 and other[0]["step"] != 0:
-            other.insert(0, tiny[0])
-    curves = {"Tiny ImageNet (run 1)": tiny, "Tiny ImageNet (run 2)": tiny2, "Tiny ImageNet (run 3)": tiny3,
-              "CIFAR-10": cifar}
+    curves = {c["label"]: curve(results / c["curve"]) for c in history["curves"]}
+    first = next(iter(curves.values()), [])
+    for points in list(curves.values())[1:]:  # step 0 is the same random D (same architecture and seed) for every run
+        if points and first and first[0]["step"] == 0 and points[0]["step"] != 0:
+            points.insert(0, first[0])
     (results / "table.md").write_text(markdown(rows, curves))
-    (results / "table.json").write_text(json.dumps({"rows": rows, "curve": tiny, "curve_run2": tiny2,
-                                                    "curve_run3": tiny3, "curve_cifar10": cifar}, indent=1) + "\n")
-    drew = figure({"Tiny ImageNet (run 1)": (Path(args.run1), tiny), "Tiny ImageNet (run 2)": (run, tiny2),
-                   "Tiny ImageNet (run 3)": (Path(args.run3), tiny3),
-                   "CIFAR-10": (Path(args.run_cifar10), cifar)}, Path(args.figure))
+    (results / "table.json").write_text(json.dumps(
+        {"rows": rows, **{c["curve"]: curves[c["label"]] for c in history["curves"]}}, indent=1) + "\n")
+    drew = figure({c["label"]: (ROOT / c["run_dir"], curves[c["label"]]) for c in history["curves"]}, Path(args.figure))
     print((results / "table.md").read_text())
     if drew:
         print(f"figure: {args.figure}")
