@@ -26,20 +26,37 @@ def finished_steps(run_dir: Path) -> int:
     return int(load_checkpoint(run_dir)["step"])
 
 
-def train_or_resume(run_dir: Path, overrides: dict[str, Any], steps: int, progress: bool = False) -> Path:
-    """``run_dir`` trained to ``steps`` generator steps with ``overrides`` (dotted config keys)."""
+def planned_steps(run_dir: Path) -> int | None:
+    """The length the run's last start planned (its ``steps_total`` in ``metrics.jsonl``)."""
+    starts = [r for r in metric_records_all(run_dir) if r.get("event") == "start" and r.get("steps_total")]
+    return int(starts[-1]["steps_total"]) if starts else None
+
+
+def train_or_resume(run_dir: Path, overrides: dict[str, Any], steps: int | None = None, progress: bool = False) -> Path:
+    """``run_dir`` trained with ``overrides`` (dotted config keys) to ``steps`` generator steps, or,
+    without ``steps``, to the length the overrides give (epochs, kimg): trained when missing,
+    resumed exactly when short, left alone when done."""
     done = finished_steps(run_dir)
-    if done >= steps:
+    target = steps if steps is not None else planned_steps(run_dir)
+    if done and target is not None and done >= target:
         return run_dir
-    values = {**overrides, "train.max_steps": steps, "train.out_dir": str(run_dir)}
+    values = {**overrides, "train.out_dir": str(run_dir)}
+    if steps is not None:
+        values["train.max_steps"] = steps
     if done == 0:
         result = train(resolve_config(overrides=values), progress=progress)
     else:
         saved = config_from_dict(load_checkpoint(run_dir)["config"])
-        result = train(resume_config(saved, {"train.max_steps": steps}), resume_dir=run_dir, progress=progress)
+        result = train(resume_config(saved, {"train.max_steps": steps} if steps is not None else {}), resume_dir=run_dir,
+                       progress=progress)
     if result.interrupted:  # Ctrl-C / SIGTERM: the loop saved a checkpoint; the study stops here too
         raise KeyboardInterrupt
     return run_dir
+
+
+def metric_records_all(run_dir: Path) -> list[dict[str, Any]]:
+    path = run_dir / METRICS_FILE
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
 def metric_records(run_dir: Path, key: str) -> list[dict[str, Any]]:

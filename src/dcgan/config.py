@@ -75,7 +75,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # auto: cuda, then cpu
     # auto: bf16 on a CPU that runs it natively and faster (core/device.py probes it), bf16/fp16 on CUDA,
-    # else fp32. Sample quality against fp32: benchmarks/precision_equivalence.py, results/precision_equivalence.md
+    # else fp32. Sample quality against fp32: studies/precision_equivalence.py, results/precision_equivalence.md
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (fp16: CUDA only)
     channels_last: bool = True  # NHWC activations: faster for oneDNN (1.2x in fp32 here) and cuDNN alike
     # under bf16/fp16, BatchNorm computes in float32 (core/device.py): with it, bf16's seed means lie in or

@@ -7,7 +7,7 @@ import json
 from types import SimpleNamespace
 
 import torch
-from studies.common import finished_steps, metric_records, train_or_resume
+from studies.common import finished_steps, metric_records, planned_steps, train_or_resume
 
 from dcgan.core.checkpoint import load_checkpoint
 from studies import small_data
@@ -29,6 +29,20 @@ def test_train_or_resume_finishes_a_short_run_exactly_and_reuses_a_done_one(idx_
     mtime = (tmp_path / "b" / "checkpoints" / "latest.pt").stat().st_mtime_ns
     train_or_resume(tmp_path / "b", overrides, 8)  # done: left alone
     assert (tmp_path / "b" / "checkpoints" / "latest.pt").stat().st_mtime_ns == mtime
+
+
+def test_without_steps_the_overrides_length_decides_and_a_done_run_is_left_alone(idx_folder, tmp_path):
+    base = {k: v for k, v in tiny_config(idx_folder, tmp_path / "x").to_dict()["train"].items()
+            if k in ("batch_size", "log_every", "checkpoint_every", "samples_per_grid", "tensorboard", "eval_every")}
+    overrides = {"data.name": "mnist", "data.path": str(idx_folder), "model.resolution": 16, "model.g_width": 8,
+                 "model.d_width": 8, "model.z_dim": 16, "train.epochs": 0.25, "train.min_kimg": 0,
+                 **{f"train.{k}": v for k, v in base.items()}}
+    train_or_resume(tmp_path / "e", overrides)
+    steps = finished_steps(tmp_path / "e")
+    assert steps > 0 and planned_steps(tmp_path / "e") == steps
+    mtime = (tmp_path / "e" / "checkpoints" / "latest.pt").stat().st_mtime_ns
+    train_or_resume(tmp_path / "e", overrides)
+    assert (tmp_path / "e" / "checkpoints" / "latest.pt").stat().st_mtime_ns == mtime
 
 
 def _fake_cell(runs, cell, fds, every=250):

@@ -112,14 +112,9 @@ def test_cli_arch_option(capsys):
     assert cfg["model"]["arch"] == "upconv" and cfg["model"]["resolution"] == 28
 
 
-def test_variants_benchmark_smoke(idx_folder, tmp_path):
-    import importlib.util
-    from pathlib import Path
+def test_variants_study_smoke(idx_folder, tmp_path):
+    from studies import variants as module
 
-    script = Path(__file__).resolve().parents[2] / "benchmarks" / "variants.py"
-    spec = importlib.util.spec_from_file_location("variants_benchmark", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     out = tmp_path / "res" / "variants.json"
     args = ["--data", "mnist", "--data-path", str(idx_folder), "--variants", "dcgan", "class-aware", "--steps", "2",
             "--g-width", "4", "--d-width", "4", "--batch-size", "16", "--n-samples", "40", "--n-reference", "60",

@@ -1,6 +1,6 @@
 """The compact upsample+conv MNIST GAN of the Keras tutorials (reading notes), ``model.arch=upconv``.
 
-Not the paper's model: it is here to be compared with it (``benchmarks/variants.py``). The
+Not the paper's model: it is here to be compared with it (``studies/variants.py``). The
 paper's generator learns its own upsampling with fractionally-strided convolutions (§3); this
 one upsamples by nearest-neighbour repetition and then convolves, and its discriminator ends in
 a dense layer after dropout, as the tutorial (Keras-GAN ``dcgan.py``) has it::

@@ -1,6 +1,6 @@
 """The reading notes' variants side by side on the default data (Fashion-MNIST), same short budget.
 
-    python benchmarks/variants.py [--epochs 1] [--steps N] [--variants dcgan upconv mean-channel class-aware]
+    python -m studies.variants [--epochs 1] [--steps N] [--variants dcgan upconv mean-channel class-aware]
                                   [--seeds 0] [--n-samples 10000] [--n-reference 10000] [--device auto]
 
 Each variant is trained by the one loop (``dcgan.training.loop.train``) for the same budget, with
@@ -51,7 +51,7 @@ from dcgan.evaluation.reference import subset_indices
 from dcgan.images import save_grid
 from dcgan.models.conditional import default_labels
 from dcgan.sampling import generate, seeded_z
-from dcgan.training.loop import train
+from studies.common import finished_steps, train_or_resume
 
 VARIANTS: dict[str, tuple[str, dict]] = {
     "dcgan": ("the paper's model (pytorch preset), 32 px", {}),
@@ -89,9 +89,10 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def run_config(args, variant: str, seed: int, run_dir: Path):
+def run_overrides(args, variant: str, seed: int) -> dict:
+    """The run's config as dotted overrides (``studies/common.train_or_resume`` adds its folder)."""
     values = {
-        "data.name": args.data, "data.path": args.data_path, "train.seed": seed, "train.out_dir": str(run_dir),
+        "data.name": args.data, "data.path": args.data_path, "train.seed": seed,
         "train.batch_size": args.batch_size, "train.ema_decay": args.ema_decay, "train.device": args.device,
         "train.tensorboard": False, **VARIANTS[variant][1],
     }
@@ -104,14 +105,15 @@ def run_config(args, variant: str, seed: int, run_dir: Path):
         values["model.g_width"] = args.g_width
     if args.d_width:
         values["model.d_width"] = args.d_width
-    return resolve_config({}, values)
+    resolve_config({}, values)  # bad settings fail here, before any training
+    return values
 
 
-def train_or_reuse(cfg, run_dir: Path) -> dict:
-    """Train (or finish a partly trained run); speed from the run's own logging ticks."""
-    resume = run_dir if (run_dir / "checkpoints" / "latest.pt").is_file() else None
+def train_or_reuse(values: dict, run_dir: Path) -> dict:
+    """Train, finish or reuse the run (``studies/common.train_or_resume``); speed from its own ticks."""
+    reused = finished_steps(run_dir) > 0
     start = time.perf_counter()
-    result = train(cfg, resume_dir=resume, progress=sys.stderr.isatty())
+    train_or_resume(run_dir, values, progress=sys.stderr.isatty())
     wall = time.perf_counter() - start
     ticks = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     ticks = [t for t in ticks if "images_per_s" in t]
@@ -119,11 +121,11 @@ def train_or_reuse(cfg, run_dir: Path) -> dict:
     state = load_checkpoint(run_dir)
     return {
         "steps": int(state["step"]),
-        "images_seen": int(state["cursor"]) * cfg.train.batch_size,
+        "images_seen": int(state["cursor"]) * int(values["train.batch_size"]),
         "images_per_s_median": float(np.median(speeds)) if speeds else None,
-        "train_seconds_this_call": round(wall, 1) if resume is None else None,  # a reused run's time is unknown
+        "train_seconds_this_call": None if reused else round(wall, 1),  # a reused run's time is unknown
         "last_diversity": ticks[-1].get("diversity") if ticks else None,
-        "interrupted": result.interrupted,
+        "interrupted": False,  # an interrupted run stops the study (train_or_resume raises)
     }
 
 
@@ -273,9 +275,9 @@ def main(argv=None) -> int:
         per_seed = {"training": [], "raw": [], "ema": []}
         for seed in args.seeds:
             run_dir = Path(args.runs_dir) / f"{variant}-s{seed}"
-            cfg = run_config(args, variant, seed, run_dir)
+            values = run_overrides(args, variant, seed)
             print(f"== {variant} (seed {seed}): {VARIANTS[variant][0]} -> {run_dir}", file=sys.stderr)
-            per_seed["training"].append(train_or_reuse(cfg, run_dir))
+            per_seed["training"].append(train_or_reuse(values, run_dir))
             for which in ("raw", "ema"):
                 tag = f"{variant}-{which}" + (f"-s{seed}" if len(args.seeds) > 1 else "")
                 r = evaluate_generator(args, run_dir, which == "ema", classifier, real_hist, pictures, tag)

@@ -1,7 +1,7 @@
 """Is bf16 + channels-last as good as fp32? The main job's recipe, several seeds of each, measured.
 
-    python benchmarks/precision_equivalence.py                     # 3 seeds x {fp32, bf16}, 5 epochs each
-    python benchmarks/precision_equivalence.py --seeds 0,1,2,3 --epochs 5
+    python -m studies.precision_equivalence                     # 3 seeds x {fp32, bf16}, 5 epochs each
+    python -m studies.precision_equivalence --seeds 0,1,2,3 --epochs 5
 
 Each run is the main job (``scripts/main.sh``): default config (pytorch preset, Fashion-MNIST 32x32
 grey, batch 128) for ``--epochs`` epochs, with ``train.seed`` = the seed, then 10,000 samples
@@ -33,12 +33,11 @@ from pathlib import Path
 
 import scipy.stats
 
-from dcgan.config import resolve_config
+from dcgan.config import config_from_dict
 from dcgan.core.checkpoint import load_checkpoint
 from dcgan.core.device import speed_flags
-from dcgan.core.layout import LATEST
 from dcgan.evaluation.evaluate import evaluate_samples, generate_from_checkpoint
-from dcgan.training.loop import train
+from studies.common import finished_steps, train_or_resume
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
@@ -52,27 +51,24 @@ LOWER_IS_BETTER = {"fid", "kid_mean"}
 
 
 def run_one(variant: str, seed: int, epochs: float, runs: Path) -> dict:
-    """Train (or finish, or reuse) one run, then evaluate it; the run's record."""
+    """Train (or finish, or reuse: ``studies/common.train_or_resume``) one run, then evaluate it."""
     run_dir = runs / f"{variant}-seed{seed}"
     record_file = run_dir / "equivalence.json"
     if record_file.exists():
         return json.loads(record_file.read_text())
-    overrides = {"train.seed": seed, "train.epochs": epochs, "train.out_dir": str(run_dir), **VARIANTS[variant]}
-    cfg = resolve_config({}, overrides)
+    resumed = finished_steps(run_dir) > 0
     start = time.perf_counter()
-    resume = run_dir if (run_dir / LATEST).exists() else None
-    result = train(cfg, resume_dir=resume, progress=False)
-    if result.interrupted:
-        raise SystemExit(f"{run_dir}: interrupted; run the script again to continue")
+    train_or_resume(run_dir, {"train.seed": seed, "train.epochs": epochs, **VARIANTS[variant]})
     train_seconds = time.perf_counter() - start
+    cfg = config_from_dict(load_checkpoint(run_dir)["config"])
     samples, _ = generate_from_checkpoint(run_dir, 10_000, seed=0)
     metrics = evaluate_samples(samples, reference=cfg.data.name, split="test")["metrics"]
     steps = load_checkpoint(run_dir)["step"]
     record = {
         "variant": variant, "seed": seed, "epochs": epochs, "steps": steps,
         # the time of this call's training (a resumed run: of its last part only)
-        "train_seconds": train_seconds, "resumed": resume is not None,
-        "images_per_s": None if resume else steps * cfg.train.batch_size / train_seconds,
+        "train_seconds": train_seconds, "resumed": resumed,
+        "images_per_s": None if resumed else steps * cfg.train.batch_size / train_seconds,
         **{name: float(metrics[name]) for name in METRICS},
     }
     record_file.write_text(json.dumps(record, indent=2))
@@ -170,7 +166,7 @@ def main() -> int:
     records = sorted(known.values(), key=lambda r: (r["seed"], list(VARIANTS).index(r["variant"])))
     summary = summarise(records)
     flags = speed_flags()
-    command = (f"python benchmarks/precision_equivalence.py --seeds {args.seeds} --epochs {args.epochs:g} "
+    command = (f"python -m studies.precision_equivalence --seeds {args.seeds} --epochs {args.epochs:g} "
                f"--variants {args.variants}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"command": command, "cpu": platform.processor() or platform.machine(), "cpu_flags": flags,
