@@ -6,9 +6,9 @@
 The files are ``dcgan-safetensors`` checkpoints (``core/safetensors_io.py``: tensors and the
 resolved config, nothing executable) in ``assets/pretrained/``, listed in its ``registry.json``
 with their SHA-256, the data and steps they were trained on, and their headline quality with the
-command that measured it. A name is looked up only when no file or folder of that name exists, and
-its file is checked against the registry's SHA-256 before anything reads it: a changed or damaged
-file is refused with one line.
+command that measured it. Names resolve in ``core/pretrained.py`` (a low layer, so every loader
+can use it): only when no file or folder of that name exists, and only after the file matches
+its SHA-256.
 
 ``publish`` (``python -m dcgan.pretrained publish RUN NAME ...``) writes a run's best networks
 there: G as ``dcgan sample`` uses it (the EMA copy when the run kept one) and D, each in half
@@ -20,7 +20,7 @@ network's outputs under ``runs/pretrained/NAME/`` (``layout.run_dir_of``).
 from __future__ import annotations
 
 import argparse
-import hashlib
+import copy
 import json
 import sys
 from pathlib import Path
@@ -31,53 +31,14 @@ import torch
 from dcgan import DcganError
 from dcgan.atomic import atomic_path, write_text_atomic
 from dcgan.core import layout
+from dcgan.core.pretrained import REGISTRY, pretrained_file, registry, resolve, sha256_of
+from dcgan.core.run import open_run
+from dcgan.core.safetensors_io import save_safetensors
+from dcgan.sampling import seeded_z
 
-REGISTRY = "registry.json"
+__all__ = ["REGISTRY", "TOLERANCE", "pretrained_file", "publish", "registry", "resolve", "sha256_of"]
 TOLERANCE = 1 / 255  # the largest output change half precision may make (one grey level)
 CHECK_SAMPLES = 256
-
-
-def registry(folder: Path | None = None) -> dict[str, dict[str, Any]]:
-    """name -> entry (``file``, ``sha256``, ``data``, ``steps``, ``quality``, ...); {} when none ship."""
-    folder = Path(folder) if folder is not None else layout.PRETRAINED_DIR
-    path = folder / REGISTRY
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def pretrained_file(name: str, folder: Path | None = None) -> Path:
-    """The checked file of pretrained network ``name``; ``DcganError`` when unknown, missing or changed."""
-    folder = Path(folder) if folder is not None else layout.PRETRAINED_DIR
-    entries = registry(folder)
-    if name not in entries:
-        known = ", ".join(sorted(entries)) or "none ship with this copy"
-        raise DcganError(f"'{name}' is not a file, a run directory or a pretrained network (pretrained: {known})")
-    path = folder / entries[name]["file"]
-    if not path.is_file():
-        raise DcganError(f"pretrained network '{name}': {path} is missing (reinstall, or git checkout it)")
-    if sha256_of(path) != entries[name]["sha256"]:
-        raise DcganError(f"pretrained network '{name}': {path} does not match its SHA-256 in {folder / REGISTRY} "
-                         "(changed or damaged); refusing to load it")
-    return path
-
-
-def resolve(checkpoint: str | Path, folder: Path | None = None) -> Path:
-    """``checkpoint`` itself when it exists or looks like a path; a pretrained name's checked file."""
-    folder = Path(folder) if folder is not None else layout.PRETRAINED_DIR
-    path = Path(checkpoint)
-    if path.exists() or len(path.parts) != 1 or path.suffix:
-        return path
-    if not registry(folder):  # no pretrained networks here: the loader's own "does not exist" message
-        return path
-    return pretrained_file(str(checkpoint), folder)
-
 
 def _half(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
@@ -85,8 +46,6 @@ def _half(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 def _as_loaded(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> torch.nn.Module:
     """A float32 copy of ``module`` holding ``state`` (what a loader makes of a half-precision file)."""
-    import copy
-
     clone = copy.deepcopy(module)
     clone.load_state_dict(state)
     return clone.eval()
@@ -104,10 +63,6 @@ def publish(checkpoint: str | Path, name: str, *, data: str, quality: dict[str, 
             notes: str = "") -> dict[str, Any]:
     """Write ``checkpoint``'s G (as sampled) and D to ``folder/NAME.safetensors`` and its registry entry."""
     folder = Path(folder) if folder is not None else layout.PRETRAINED_DIR
-    from dcgan.core.run import open_run
-    from dcgan.core.safetensors_io import save_safetensors
-    from dcgan.sampling import seeded_z
-
     nets = open_run(checkpoint, "cpu", discriminator=True)
     g, d = nets.generator.float().eval(), nets.discriminator.float().eval()
     if nets.config.model.num_classes:

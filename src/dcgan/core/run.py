@@ -17,9 +17,9 @@ import torch
 from dcgan.config import Config
 from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
 from dcgan.core.layout import BEST, LATEST, model_checkpoint, run_dir_of
+from dcgan.core.pretrained import resolve as resolve_pretrained
 from dcgan.models.ema import standing_batchnorm_stats_
 from dcgan.models.registry import build_discriminator, build_generator
-from dcgan.pretrained import resolve as resolve_pretrained
 
 
 @dataclass
