@@ -18,7 +18,6 @@ import json
 import shlex
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from dcgan.core.checkpoint import checkpoint_config, load_checkpoint
-from dcgan.core.device import cpu_model, read_cpuinfo, speed_flags
+from dcgan.core.device import machine_record
 from dcgan.data.types import to_model_range
 from dcgan.models.registry import build_discriminator, build_generator
 from dcgan.sampling import bn_mode
@@ -41,10 +40,6 @@ RELEASE = ROOT.parent / "shared" / "authors-weights" / "svhn_unsup_all_conv_dcga
 def run(cmd: list[str]) -> None:
     print("+", shlex.join(cmd), file=sys.stderr)
     subprocess.run(cmd, check=True)
-
-
-def machine() -> dict:
-    return {"cpu": cpu_model(read_cpuinfo()), "flags": speed_flags(), "date": time.strftime("%Y-%m-%d")}
 
 
 @torch.no_grad()
@@ -126,7 +121,7 @@ def main() -> int:
         "n": args.n,
         "seed": args.seed,
         "command": "python scripts/authors_svhn.py",
-        "machine": machine(),
+        "machine": machine_record(),
     }
     ckpt.unlink()  # 10 MB; remade by the import line above
     (out / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 
@@ -68,7 +67,7 @@ def summary_lines(run_dir: Path, seconds: int) -> list[str]:
 
 def results_record(run_dir: Path, seconds: int) -> dict:
     """The main job as the pages quote it: one JSON object, with where and when it ran."""
-    from dcgan.core.device import cpu_model, read_cpuinfo, speed_flags
+    from dcgan.core.device import machine_record
     from dcgan.report.runinfo import summarise
 
     config = json.loads((run_dir / "config.json").read_text())
@@ -82,7 +81,7 @@ def results_record(run_dir: Path, seconds: int) -> dict:
         "steps": run.steps, "images_per_s": run.images_per_s, "precision": precision_used(run_dir),
         "snapshot": {"step": best["step"], "in_training_fid": best["fid"]} if best else None,
         "metrics": evaluation["metrics"], "feature_space": evaluation["feature_space"].get("name"),
-        "machine": {"cpu": cpu_model(read_cpuinfo()), "flags": speed_flags(), "date": time.strftime("%Y-%m-%d")},
+        "machine": machine_record(),
     }
 
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 
 import dcgan
-from dcgan.core.device import cpu_model, read_cpuinfo, speed_flags
+from dcgan.core.device import machine_record
 from dcgan.data.types import to_model_range, to_uint8
 from dcgan.interop.export import export_onnx
 from dcgan.sampling import seeded_z
@@ -54,7 +53,7 @@ def agreement(checkpoint: str, n: int, seed: int = 0) -> dict:
         "images_differing": int(differing.flatten(1).any(1).sum()),
         "discriminator_max_abs_diff": float((logits_ours.float() - logits_theirs.float().reshape(logits_ours.shape)).abs().max()),
         "command": f"python scripts/onnx_agreement.py --checkpoint {checkpoint} --n {n}",
-        "machine": {"cpu": cpu_model(read_cpuinfo()), "flags": speed_flags(), "date": time.strftime("%Y-%m-%d")},
+        "machine": machine_record(),
     }
 
 

@@ -8,13 +8,12 @@ finished one alone, so a study interrupted by a lost session continues with the 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 from dcgan.config import config_from_dict, resolve_config, resume_config
 from dcgan.core.checkpoint import load_checkpoint
-from dcgan.core.device import cpu_model, read_cpuinfo, speed_flags
+from dcgan.core.device import machine_record
 from dcgan.core.layout import LATEST, METRICS_FILE
 from dcgan.training.loop import train
 
@@ -72,6 +71,4 @@ def metric_records(run_dir: Path, key: str) -> list[dict[str, Any]]:
     return [by_step[s] for s in sorted(by_step)]
 
 
-def machine() -> dict[str, Any]:
-    """Where a study ran: the CPU model and its speed-relevant flags, the date."""
-    return {"cpu": cpu_model(read_cpuinfo()), "flags": speed_flags(), "date": time.strftime("%Y-%m-%d")}
+machine = machine_record  # where a study ran: the CPU model, its speed-relevant flags, the date

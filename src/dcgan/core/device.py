@@ -70,6 +70,12 @@ def cpu_model(cpuinfo: str) -> str:
     return platform.processor() or platform.machine()
 
 
+def machine_record() -> dict:
+    """Where and when a measurement ran, as results files record it (``scripts/figures.py`` reads
+    it): the CPU model, its speed-relevant flags, the date."""
+    return {"cpu": cpu_model(read_cpuinfo()), "flags": speed_flags(), "date": time.strftime("%Y-%m-%d")}
+
+
 def forward_backward_seconds(layer: torch.nn.Module, x: torch.Tensor, dtype: torch.dtype | None, reps: int = 3) -> float:
     """Best of ``reps`` timings of ``layer(x)`` forward + backward, under autocast to ``dtype``
     (None: float32), after one warm-up call (oneDNN picks and caches its kernel on the first)."""
